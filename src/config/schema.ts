@@ -1,0 +1,62 @@
+/**
+ * The configuration schema: every option, its type and default. The loader
+ * (load.ts) merges defaults, the YAML file, MODELGATE_* variables and flags
+ * against this table, so adding an option is one line here.
+ *
+ * Environment names follow the path: `registry.maxArtifactBytes` is
+ * MODELGATE_REGISTRY__MAX_ARTIFACT_BYTES, `dataDir` is MODELGATE_DATA_DIR.
+ */
+
+export type FieldSpec =
+  | { readonly type: 'string'; readonly default?: string; readonly secret?: boolean; readonly doc: string }
+  | { readonly type: 'int'; readonly default?: number; readonly min?: number; readonly max?: number; readonly doc: string }
+  | { readonly type: 'number'; readonly default?: number; readonly min?: number; readonly max?: number; readonly doc: string }
+  | { readonly type: 'bool'; readonly default?: boolean; readonly doc: string }
+  | { readonly type: 'duration'; readonly default?: string; readonly doc: string }
+  | { readonly type: 'bytes'; readonly default?: string | number; readonly doc: string }
+  | { readonly type: 'enum'; readonly values: readonly string[]; readonly default?: string; readonly doc: string }
+  | { readonly type: 'stringList'; readonly default?: readonly string[]; readonly doc: string }
+  /** A map from a name to a section with fixed fields (e.g. protected aliases). */
+  | { readonly type: 'map'; readonly of: SectionSpec; readonly default?: Readonly<Record<string, unknown>>; readonly doc: string }
+  /** Free-form data validated by its owner (alert rules, notifiers). */
+  | { readonly type: 'any'; readonly default?: unknown; readonly doc: string };
+
+export interface SectionSpec {
+  readonly [key: string]: FieldSpec | SectionSpec;
+}
+
+export function isField(spec: FieldSpec | SectionSpec): spec is FieldSpec {
+  return typeof (spec as { type?: unknown }).type === 'string' && typeof (spec as { doc?: unknown }).doc === 'string';
+}
+
+export const configSchema = {
+  dataDir: { type: 'string', default: './.modelgate', doc: 'Directory for the embedded store, blobs and logs.' },
+  databaseUrl: { type: 'string', secret: true, doc: 'postgres://… to share a PostgreSQL store; unset: SQLite in dataDir.' },
+  redisUrl: { type: 'string', secret: true, doc: 'redis://… for the shared cache and rate limits; unset: in-process.' },
+  blobUrl: { type: 'string', doc: 's3://bucket/prefix for artifacts; unset: dataDir/blobs.' },
+  user: { type: 'string', default: 'local', doc: 'Actor recorded in history when no authenticated principal is present.' },
+  logLevel: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', doc: 'Log level.' },
+  server: {
+    host: { type: 'string', default: '127.0.0.1', doc: 'Address to listen on.' },
+    port: { type: 'int', default: 8080, min: 0, max: 65535, doc: 'Port to listen on.' },
+    workers: { type: 'int', default: 0, min: 0, max: 256, doc: 'Data-plane worker processes; 0 means one per CPU core.' },
+    bodyLimit: { type: 'bytes', default: '32mb', doc: 'Largest JSON or binary request body.' },
+  },
+  registry: {
+    maxArtifactBytes: { type: 'bytes', default: '4gb', doc: 'Largest artifact accepted at registration.' },
+    archivePreviousOnMove: { type: 'bool', default: false, doc: 'Archive the version an alias leaves when it moves.' },
+    protectedAliases: {
+      type: 'map',
+      default: { production: { approvals: 1, requireEvaluation: false } },
+      of: {
+        approvals: { type: 'int', default: 1, min: 0, max: 20, doc: 'Approvals needed from principals other than the registrant.' },
+        requireEvaluation: { type: 'bool', default: false, doc: 'Require a passing evaluation stored on the version.' },
+      },
+      doc: 'Aliases that need approvals before they can point at a version.',
+    },
+    retention: {
+      keepLast: { type: 'int', min: 1, doc: 'Keep at least the newest N versions of each model.' },
+      maxAge: { type: 'duration', doc: 'Versions older than this may be collected (e.g. 90d).' },
+    },
+  },
+} as const satisfies SectionSpec;

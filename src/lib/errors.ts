@@ -1,0 +1,92 @@
+/**
+ * The one error catalogue. Every error modelgate reports has a stable code, an
+ * HTTP status and a message template filled from the error's context. The
+ * HTTP error handler, the CLI and docs/errors.md all read from here; a test
+ * keeps docs/errors.md in step with this table.
+ */
+
+interface CatalogueEntry {
+  readonly status: number;
+  readonly message: string;
+}
+
+export const errorCatalogue = {
+  // Generic input and transport
+  MG_BAD_REQUEST: { status: 400, message: 'Bad request: {detail}' },
+  MG_VALIDATION_FAILED: { status: 400, message: 'Invalid {location}: {detail}' },
+  MG_NOT_FOUND: { status: 404, message: 'No route {method} {url}' },
+  MG_PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body exceeds the limit of {limit} bytes' },
+  MG_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type {contentType}: {detail}' },
+  MG_INTERNAL: { status: 500, message: 'Internal error: {detail}' },
+  MG_UNAVAILABLE: { status: 503, message: 'Service unavailable: {detail}' },
+
+  // Configuration and usage
+  MG_CONFIG_INVALID: { status: 400, message: 'Invalid configuration {key}: {detail}' },
+  MG_CONFIG_FILE_UNREADABLE: { status: 400, message: 'Cannot read configuration file {file}: {detail}' },
+  MG_USAGE: { status: 400, message: '{detail}' },
+  MG_FILE_NOT_FOUND: { status: 400, message: 'File not found: {file}' },
+
+  // Registry
+  MG_REGISTRY_INVALID_NAME: { status: 400, message: 'Invalid {kind} name "{name}": {detail}' },
+  MG_REGISTRY_MODEL_NOT_FOUND: { status: 404, message: 'Model "{model}" does not exist' },
+  MG_REGISTRY_MODEL_EXISTS: { status: 409, message: 'Model "{model}" already exists' },
+  MG_REGISTRY_MODEL_NOT_EMPTY: { status: 409, message: 'Model "{model}" still has {count} version(s) holding an alias or deployed; remove them first or pass force' },
+  MG_REGISTRY_VERSION_NOT_FOUND: { status: 404, message: 'Model "{model}" has no version {version}' },
+  MG_REGISTRY_VERSION_ARCHIVED: { status: 409, message: 'Version {version} of "{model}" is archived and cannot take alias "{alias}"' },
+  MG_REGISTRY_VERSION_NOT_READY: { status: 409, message: 'Version {version} of "{model}" is {status}, not ready' },
+  MG_REGISTRY_ALIAS_NOT_FOUND: { status: 404, message: 'Model "{model}" has no alias "{alias}"' },
+  MG_REGISTRY_ALIAS_RESERVED: { status: 400, message: 'Alias "{alias}" is reserved: {detail}' },
+  MG_REGISTRY_APPROVAL_REQUIRED: { status: 409, message: 'Alias "{alias}" is protected: version {version} of "{model}" has {have} of {need} approvals' },
+  MG_REGISTRY_APPROVAL_REJECTED: { status: 409, message: 'Version {version} of "{model}" was rejected for alias "{alias}" by {actor}' },
+  MG_REGISTRY_EVALUATION_REQUIRED: { status: 409, message: 'Alias "{alias}" requires a passing evaluation of version {version} of "{model}"' },
+  MG_REGISTRY_SELF_APPROVAL: { status: 403, message: '{actor} registered version {version} of "{model}" and cannot approve it' },
+  MG_REGISTRY_ALREADY_DECIDED: { status: 409, message: '{actor} already recorded a decision on version {version} of "{model}" for alias "{alias}"' },
+  MG_REGISTRY_INVALID_ARTIFACT: { status: 422, message: 'The artifact is not a valid ONNX model: {detail}' },
+  MG_REGISTRY_ARTIFACT_TOO_LARGE: { status: 413, message: 'The artifact exceeds the limit of {limit} bytes' },
+  MG_REGISTRY_INVALID_METADATA: { status: 400, message: 'Invalid version metadata: {detail}' },
+  MG_REGISTRY_INVALID_CURSOR: { status: 400, message: 'Invalid pagination cursor' },
+  MG_REGISTRY_VERSION_PROTECTED: { status: 409, message: 'Version {version} of "{model}" is {reason} and cannot be deleted' },
+
+  // Stores
+  MG_STORE_UNAVAILABLE: { status: 503, message: 'The store is unavailable: {detail}' },
+  MG_STORE_CONFLICT: { status: 409, message: 'Concurrent update of {target}; retry' },
+  MG_BLOB_NOT_FOUND: { status: 404, message: 'Blob {sha256} is missing from the blob store' },
+  MG_BLOB_CORRUPT: { status: 500, message: 'Blob {sha256} failed verification: {detail}' },
+
+  // Data sets
+  MG_DATA_UNREADABLE: { status: 400, message: 'Cannot read data set {file}: {detail}' },
+  MG_DATA_INVALID: { status: 400, message: 'Invalid data set {file}: {detail}' },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+export type ErrorContext = Readonly<Record<string, unknown>>;
+
+function fill(template: string, context: ErrorContext): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    key in context ? String(context[key]) : whole,
+  );
+}
+
+/** An error from the catalogue, with structured context and an optional cause. */
+export class ModelgateError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(fill(errorCatalogue[code].message, context), options);
+    this.name = 'ModelgateError';
+    this.code = code;
+    this.status = errorCatalogue[code].status;
+    this.context = context;
+  }
+}
+
+export function isModelgateError(err: unknown, code?: ErrorCode): err is ModelgateError {
+  return err instanceof ModelgateError && (code === undefined || err.code === code);
+}
+
+/** Throws a ModelgateError; for use in expressions (`x ?? fail(...)`). */
+export function fail(code: ErrorCode, context: ErrorContext = {}, options?: { cause?: unknown }): never {
+  throw new ModelgateError(code, context, options);
+}
