@@ -34,6 +34,7 @@ export const configSchema = {
   databaseUrl: { type: 'string', secret: true, doc: 'postgres://… to share a PostgreSQL store; unset: SQLite in dataDir.' },
   redisUrl: { type: 'string', secret: true, doc: 'redis://… for the shared cache and rate limits; unset: in-process.' },
   blobUrl: { type: 'string', doc: 's3://bucket/prefix for artifacts; unset: dataDir/blobs.' },
+  url: { type: 'string', doc: 'Server URL for CLI commands; unset: work on dataDir directly.' },
   user: { type: 'string', default: 'local', doc: 'Actor recorded in history when no authenticated principal is present.' },
   logLevel: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', doc: 'Log level.' },
   server: {
