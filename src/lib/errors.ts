@@ -53,6 +53,21 @@ export const errorCatalogue = {
   MG_BLOB_NOT_FOUND: { status: 404, message: 'Blob {sha256} is missing from the blob store' },
   MG_BLOB_CORRUPT: { status: 500, message: 'Blob {sha256} failed verification: {detail}' },
 
+  // Runtime and inference (data plane)
+  MG_RUNTIME_LOAD_FAILED: { status: 422, message: 'Cannot load model {target} into ONNX Runtime: {detail}' },
+  MG_RUNTIME_NON_TENSOR_OUTPUT: { status: 422, message: 'Output "{output}" of {target} is not a tensor ({kind}); only tensor outputs can be served' },
+  MG_RUNTIME_SESSION_CLOSED: { status: 503, message: 'The session for {target} is {state} and takes no new requests' },
+  MG_INFERENCE_FAILED: { status: 500, message: 'Inference failed in the runtime: {detail}' },
+  MG_INFERENCE_INVALID_REQUEST: { status: 400, message: 'Invalid inference request: {detail}' },
+  MG_INFERENCE_INVALID_INPUT: { status: 400, message: 'Invalid input "{input}": {detail}' },
+  MG_INFERENCE_UNKNOWN_OUTPUT: { status: 400, message: 'Requested output "{output}" does not exist; the model has {available}' },
+  MG_INFERENCE_BATCH_TOO_LARGE: { status: 400, message: 'Input "{input}" has batch size {size}; the limit is {limit}' },
+  MG_INFERENCE_MODEL_NOT_FOUND: { status: 404, message: 'Model "{model}" is not served here' },
+  MG_INFERENCE_VERSION_NOT_FOUND: { status: 404, message: 'Model "{model}" has no served version {version}' },
+  MG_INFERENCE_MODEL_NOT_READY: { status: 503, message: 'Model "{model}" is not ready: {detail}' },
+  MG_INFERENCE_OVERLOADED: { status: 503, message: 'Model "{model}" is overloaded ({detail}); retry after {retryAfter} s' },
+  MG_INFERENCE_QUEUE_TIMEOUT: { status: 503, message: 'The request waited more than {timeoutMs} ms in the queue of "{model}"' },
+
   // Data sets
   MG_DATA_UNREADABLE: { status: 400, message: 'Cannot read data set {file}: {detail}' },
   MG_DATA_INVALID: { status: 400, message: 'Invalid data set {file}: {detail}' },
