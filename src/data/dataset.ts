@@ -1,0 +1,112 @@
+/**
+ * Data set reading: one entry point for CSV, TSV, JSON Lines and Parquet files,
+ * streamed row by row with progress, plus a columnar loader for modest files
+ * that statistics work on in memory.
+ */
+import { extname } from 'node:path';
+import { fail } from '../lib/errors.ts';
+import { readCsv } from './csv.ts';
+import { readJsonl } from './jsonl.ts';
+import { readParquet } from './parquet.ts';
+
+export type Value = number | string | boolean | null;
+export type Row = Record<string, Value>;
+export type DatasetFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet';
+
+export interface DatasetProgress {
+  readonly bytesRead: number;
+  readonly totalBytes: number;
+  readonly rows: number;
+}
+
+export interface ReadDatasetOptions {
+  /** Overrides the format the file's extension implies. */
+  readonly format?: DatasetFormat;
+  readonly onProgress?: (progress: DatasetProgress) => void;
+  /** Called once with the column names in file order, before the first row (CSV, Parquet) or at the end (JSONL). */
+  readonly onColumns?: (columns: readonly string[]) => void;
+}
+
+const EXTENSIONS: Readonly<Record<string, DatasetFormat>> = {
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.parquet': 'parquet',
+  '.pq': 'parquet',
+};
+
+export function datasetFormat(file: string, format?: DatasetFormat): DatasetFormat {
+  if (format !== undefined) return format;
+  const found = EXTENSIONS[extname(file).toLowerCase()];
+  if (found === undefined) {
+    fail('MG_DATA_UNREADABLE', { file, detail: `unknown format "${extname(file) || '(no extension)'}"; use .csv, .tsv, .jsonl, .ndjson or .parquet` });
+  }
+  return found;
+}
+
+/** Streams the rows of a data set. */
+export async function* readDataset(file: string, options: ReadDatasetOptions = {}): AsyncGenerator<Row> {
+  const format = datasetFormat(file, options.format);
+  let rows = 0;
+  let bytesRead = 0;
+  let totalBytes = 0;
+  const onBytes = (read: number, total: number): void => {
+    bytesRead = read;
+    totalBytes = total;
+    options.onProgress?.({ bytesRead, totalBytes, rows });
+  };
+  const source =
+    format === 'parquet' ? readParquet(file, { onBytes, onColumns: options.onColumns })
+    : format === 'jsonl' ? readJsonl(file, { onBytes })
+    : readCsv(file, { onBytes, onColumns: options.onColumns, delimiter: format === 'tsv' ? '\t' : ',' });
+  const jsonlColumns = format === 'jsonl' ? new Set<string>() : undefined;
+  for await (const row of source) {
+    rows++;
+    if (jsonlColumns) for (const key in row) jsonlColumns.add(key);
+    yield row;
+  }
+  if (jsonlColumns) options.onColumns?.([...jsonlColumns]);
+  options.onProgress?.({ bytesRead: totalBytes, totalBytes, rows });
+}
+
+export interface ColumnData {
+  readonly columns: string[];
+  readonly rows: number;
+  readonly values: Record<string, (number | string | null)[]>;
+}
+
+/**
+ * Loads a whole data set into columns. Booleans become the strings "true" and
+ * "false" (they are categories to statistics); keys a JSONL row lacks are null.
+ */
+export async function loadColumns(file: string, options: ReadDatasetOptions = {}): Promise<ColumnData> {
+  const columns: string[] = [];
+  const values: Record<string, (number | string | null)[]> = {};
+  let rows = 0;
+  const ensure = (name: string): (number | string | null)[] => {
+    let column = values[name];
+    if (column === undefined) {
+      column = new Array<number | string | null>(rows).fill(null);
+      values[name] = column;
+      columns.push(name);
+    }
+    return column;
+  };
+  const onColumns = (names: readonly string[]): void => {
+    for (const name of names) ensure(name);
+    options.onColumns?.(names);
+  };
+  for await (const row of readDataset(file, { ...options, onColumns })) {
+    for (const key in row) {
+      const v = row[key]!;
+      ensure(key).push(typeof v === 'boolean' ? String(v) : v);
+    }
+    rows++;
+    for (const name of columns) {
+      const column = values[name]!;
+      if (column.length < rows) column.push(null);
+    }
+  }
+  return { columns, rows, values };
+}
