@@ -66,58 +66,52 @@ export class CsvParser {
           continue;
         }
       }
-      switch (this.#state) {
-        case 'start':
-          if (c === QUOTE) {
-            this.#state = 'quoted';
-            start = i + 1;
-            break;
-          }
-          this.#state = 'unquoted';
-        // falls through: the character begins an unquoted field
-        case 'unquoted':
-          if (c === delim) {
-            this.#record.push(this.#field + chunk.slice(start, i));
-            this.#field = '';
-            this.#state = 'start';
-            start = i + 1;
-          } else if (c === LF || c === CR) {
-            this.#record.push(this.#field + chunk.slice(start, i));
-            this.#field = '';
-            this.#endRecord(emit, c);
-            start = i + 1;
-          } else if (c === QUOTE) {
-            fail('MG_DATA_INVALID', { file: this.#file, detail: `line ${this.#line}: a quote inside an unquoted field; quote the whole field and double the quote` });
-          }
-          break;
-        case 'quoted':
-          if (c === QUOTE) {
-            this.#field += chunk.slice(start, i);
-            this.#state = 'quote-in-quoted';
-            start = i + 1;
-          } else if (c === LF) {
-            this.#line++;
-          }
-          break;
-        case 'quote-in-quoted':
-          if (c === QUOTE) {
-            // A doubled quote: keep one, stay quoted.
-            this.#state = 'quoted';
-            start = i;
-          } else if (c === delim) {
-            this.#record.push(this.#field);
-            this.#field = '';
-            this.#state = 'start';
-            start = i + 1;
-          } else if (c === LF || c === CR) {
-            this.#record.push(this.#field);
-            this.#field = '';
-            this.#endRecord(emit, c);
-            start = i + 1;
-          } else {
-            fail('MG_DATA_INVALID', { file: this.#file, detail: `line ${this.#line}: unexpected character after a closing quote` });
-          }
-          break;
+      if (this.#state === 'start') {
+        if (c === QUOTE) {
+          this.#state = 'quoted';
+          start = i + 1;
+          continue;
+        }
+        this.#state = 'unquoted';
+      }
+      if (this.#state === 'unquoted') {
+        if (c === delim) {
+          this.#record.push(this.#field + chunk.slice(start, i));
+          this.#field = '';
+          this.#state = 'start';
+          start = i + 1;
+        } else if (c === LF || c === CR) {
+          this.#record.push(this.#field + chunk.slice(start, i));
+          this.#field = '';
+          this.#endRecord(emit, c);
+          start = i + 1;
+        } else if (c === QUOTE) {
+          fail('MG_DATA_INVALID', { file: this.#file, detail: `line ${this.#line}: a quote inside an unquoted field; quote the whole field and double the quote` });
+        }
+      } else if (this.#state === 'quoted') {
+        if (c === QUOTE) {
+          this.#field += chunk.slice(start, i);
+          this.#state = 'quote-in-quoted';
+          start = i + 1;
+        } else if (c === LF) {
+          this.#line++;
+        }
+      } else if (c === QUOTE) {
+        // A doubled quote inside a quoted field: keep one, stay quoted.
+        this.#state = 'quoted';
+        start = i;
+      } else if (c === delim) {
+        this.#record.push(this.#field);
+        this.#field = '';
+        this.#state = 'start';
+        start = i + 1;
+      } else if (c === LF || c === CR) {
+        this.#record.push(this.#field);
+        this.#field = '';
+        this.#endRecord(emit, c);
+        start = i + 1;
+      } else {
+        fail('MG_DATA_INVALID', { file: this.#file, detail: `line ${this.#line}: unexpected character after a closing quote` });
       }
     }
     if (this.#state === 'unquoted' || this.#state === 'quoted') this.#field += chunk.slice(start);
