@@ -46,6 +46,8 @@ export const errorCatalogue = {
   MG_REGISTRY_INVALID_METADATA: { status: 400, message: 'Invalid version metadata: {detail}' },
   MG_REGISTRY_INVALID_CURSOR: { status: 400, message: 'Invalid pagination cursor' },
   MG_REGISTRY_VERSION_PROTECTED: { status: 409, message: 'Version {version} of "{model}" is {reason} and cannot be deleted' },
+  MG_REGISTRY_UNSUPPORTED_ARTIFACT: { status: 422, message: 'The artifact cannot be served: {detail}' },
+  MG_REGISTRY_VERSION_HAS_ALIAS: { status: 409, message: 'Version {version} of "{model}" holds alias(es) {aliases}; move them before archiving' },
 
   // Stores
   MG_STORE_UNAVAILABLE: { status: 503, message: 'The store is unavailable: {detail}' },
