@@ -1,0 +1,100 @@
+/**
+ * Raw tensor bytes as the binary tensor extension lays them out: elements in
+ * row-major order, little-endian; BOOL one byte each; BYTES each element a
+ * 4-byte little-endian length followed by its bytes.
+ */
+import { fail } from '../lib/errors.ts';
+import { elementSize, type DataOptions, type TensorData, type TensorDatatype } from './tensor.ts';
+import { halfToFloat } from './tensor-fp16.ts';
+
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function copyAligned(bytes: Uint8Array): ArrayBuffer {
+  // Typed arrays need an aligned offset; copying also detaches us from the request buffer.
+  const out = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(out).set(bytes);
+  return out;
+}
+
+/** Decodes `bytes` into `count` elements of `datatype`; fails naming the input on any mismatch. */
+export function tensorFromBytes(
+  input: string, datatype: TensorDatatype, count: number, bytes: Uint8Array, options: DataOptions = {},
+): TensorData {
+  if (!littleEndian) throw new Error('modelgate needs a little-endian host');
+  if (datatype === 'BYTES') return stringsFromBytes(input, count, bytes);
+  const size = elementSize[datatype];
+  if (bytes.byteLength !== count * size) {
+    fail('MG_INFERENCE_INVALID_INPUT', { input, detail: `binary data has ${bytes.byteLength} bytes; ${count} ${datatype} element(s) need ${count * size}` });
+  }
+  const buf = copyAligned(bytes);
+  let data: TensorData;
+  switch (datatype) {
+    case 'BOOL': {
+      const b = new Uint8Array(buf);
+      const bad = b.findIndex((x) => x > 1);
+      if (bad >= 0) fail('MG_INFERENCE_INVALID_INPUT', { input, detail: `element ${bad} is byte ${b[bad]}, expected 0 or 1 for BOOL` });
+      return b;
+    }
+    case 'UINT8': return new Uint8Array(buf);
+    case 'INT8': return new Int8Array(buf);
+    case 'UINT16': return new Uint16Array(buf);
+    case 'INT16': return new Int16Array(buf);
+    case 'UINT32': return new Uint32Array(buf);
+    case 'INT32': return new Int32Array(buf);
+    case 'UINT64': return new BigUint64Array(buf);
+    case 'INT64': return new BigInt64Array(buf);
+    case 'FP16': data = new Uint16Array(buf); break;
+    case 'FP32': data = new Float32Array(buf); break;
+    default: data = new Float64Array(buf); break;
+  }
+  if (options.allowNonFinite !== true) {
+    const values = data as Float32Array | Float64Array | Uint16Array;
+    const isHalf = datatype === 'FP16';
+    for (let i = 0; i < values.length; i++) {
+      const x = isHalf ? halfToFloat(values[i]) : values[i];
+      if (!Number.isFinite(x)) {
+        fail('MG_INFERENCE_INVALID_INPUT', { input, detail: `element ${i} is ${x}; NaN and infinity are not accepted` });
+      }
+    }
+  }
+  return data;
+}
+
+function stringsFromBytes(input: string, count: number, bytes: Uint8Array): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const out: string[] = [];
+  let pos = 0;
+  while (pos < bytes.byteLength) {
+    if (pos + 4 > bytes.byteLength) fail('MG_INFERENCE_INVALID_INPUT', { input, detail: `BYTES element ${out.length} has a truncated length prefix` });
+    const len = view.getUint32(pos, true);
+    pos += 4;
+    if (pos + len > bytes.byteLength) fail('MG_INFERENCE_INVALID_INPUT', { input, detail: `BYTES element ${out.length} claims ${len} bytes but only ${bytes.byteLength - pos} remain` });
+    if (out.length >= count) fail('MG_INFERENCE_INVALID_INPUT', { input, detail: `binary data holds more than the ${count} BYTES element(s) the shape needs` });
+    try {
+      out.push(decoder.decode(bytes.subarray(pos, pos + len)));
+    } catch {
+      fail('MG_INFERENCE_INVALID_INPUT', { input, detail: `BYTES element ${out.length} is not valid UTF-8` });
+    }
+    pos += len;
+  }
+  if (out.length !== count) fail('MG_INFERENCE_INVALID_INPUT', { input, detail: `binary data holds ${out.length} BYTES element(s); the shape needs ${count}` });
+  return out;
+}
+
+/** The extension's byte layout of a tensor's data. */
+export function tensorToBytes(datatype: TensorDatatype, data: TensorData): Uint8Array {
+  if (datatype === 'BYTES') {
+    const encoded = (data as readonly string[]).map((s) => Buffer.from(s, 'utf8'));
+    const out = Buffer.allocUnsafe(encoded.reduce((n, b) => n + 4 + b.byteLength, 0));
+    let pos = 0;
+    for (const b of encoded) {
+      out.writeUInt32LE(b.byteLength, pos);
+      b.copy(out, pos + 4);
+      pos += 4 + b.byteLength;
+    }
+    return out;
+  }
+  const typed = data as Exclude<TensorData, readonly string[]>;
+  return new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+}
