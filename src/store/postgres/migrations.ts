@@ -1,0 +1,98 @@
+/** The PostgreSQL registry schema, one entry per version; never edit an applied entry, add a new one. */
+import type { Migration } from '../migration.ts';
+
+export const postgresMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'registry',
+    sql: `
+      CREATE TABLE models (
+        name text PRIMARY KEY,
+        description text NOT NULL,
+        tags jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        created_by text NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+      -- Outlives the model so that version numbers are never handed out twice.
+      CREATE TABLE version_counters (
+        model text PRIMARY KEY,
+        last_version integer NOT NULL
+      );
+      CREATE TABLE versions (
+        model text NOT NULL REFERENCES models (name) ON DELETE CASCADE,
+        version integer NOT NULL,
+        status text NOT NULL CHECK (status IN ('pending', 'ready', 'failed', 'archived')),
+        status_reason text,
+        description text NOT NULL,
+        artifact jsonb NOT NULL,
+        artifact_sha256 text NOT NULL,
+        serving_artifact jsonb,
+        serving_sha256 text,
+        signature jsonb NOT NULL,
+        features jsonb,
+        metrics jsonb NOT NULL,
+        params jsonb NOT NULL,
+        tags jsonb NOT NULL,
+        lineage jsonb NOT NULL,
+        model_card text,
+        reference_profile jsonb,
+        extra jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        created_by text NOT NULL,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (model, version)
+      );
+      CREATE INDEX versions_created ON versions (model, created_at);
+      CREATE INDEX versions_artifact ON versions (artifact_sha256);
+      CREATE TABLE aliases (
+        model text NOT NULL,
+        alias text NOT NULL,
+        version integer NOT NULL,
+        updated_at timestamptz NOT NULL,
+        updated_by text NOT NULL,
+        PRIMARY KEY (model, alias),
+        FOREIGN KEY (model, version) REFERENCES versions (model, version) ON DELETE CASCADE
+      );
+      CREATE TABLE approvals (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        model text NOT NULL,
+        version integer NOT NULL,
+        alias text NOT NULL,
+        decision text NOT NULL CHECK (decision IN ('approved', 'rejected')),
+        actor text NOT NULL,
+        comment text NOT NULL,
+        created_at timestamptz NOT NULL,
+        FOREIGN KEY (model, version) REFERENCES versions (model, version) ON DELETE CASCADE
+      );
+      CREATE INDEX approvals_version ON approvals (model, version, alias);
+      CREATE TABLE evaluations (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        model text NOT NULL,
+        version integer NOT NULL,
+        verdict text NOT NULL,
+        report jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        created_by text NOT NULL,
+        FOREIGN KEY (model, version) REFERENCES versions (model, version) ON DELETE CASCADE
+      );
+      CREATE INDEX evaluations_version ON evaluations (model, version);
+      -- Append-only, no foreign key: history outlives models. Writers hold the model's row lock,
+      -- so one model's ids are allocated in commit order and id cursors never skip an event.
+      CREATE TABLE history (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        model text NOT NULL,
+        kind text NOT NULL,
+        version integer,
+        alias text,
+        previous_version integer,
+        actor text NOT NULL,
+        reason text,
+        data jsonb NOT NULL,
+        at timestamptz NOT NULL
+      );
+      CREATE INDEX history_model ON history (model, id);
+      CREATE INDEX history_alias ON history (model, alias, at);
+    `,
+  },
+];

@@ -1,0 +1,97 @@
+/** The SQLite registry schema, one entry per version; never edit an applied entry, add a new one. */
+import type { Migration } from '../migration.ts';
+
+export const sqliteMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'registry',
+    sql: `
+      CREATE TABLE models (
+        name TEXT PRIMARY KEY,
+        description TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      -- Outlives the model so that version numbers are never handed out twice.
+      CREATE TABLE version_counters (
+        model TEXT PRIMARY KEY,
+        last_version INTEGER NOT NULL
+      );
+      CREATE TABLE versions (
+        model TEXT NOT NULL REFERENCES models (name) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'ready', 'failed', 'archived')),
+        status_reason TEXT,
+        description TEXT NOT NULL,
+        artifact TEXT NOT NULL,
+        artifact_sha256 TEXT NOT NULL,
+        serving_artifact TEXT,
+        serving_sha256 TEXT,
+        signature TEXT NOT NULL,
+        features TEXT,
+        metrics TEXT NOT NULL,
+        params TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        lineage TEXT NOT NULL,
+        model_card TEXT,
+        reference_profile TEXT,
+        extra TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (model, version)
+      );
+      CREATE INDEX versions_created ON versions (model, created_at);
+      CREATE INDEX versions_artifact ON versions (artifact_sha256);
+      CREATE TABLE aliases (
+        model TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        PRIMARY KEY (model, alias),
+        FOREIGN KEY (model, version) REFERENCES versions (model, version) ON DELETE CASCADE
+      );
+      CREATE TABLE approvals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        model TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        alias TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+        actor TEXT NOT NULL,
+        comment TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        FOREIGN KEY (model, version) REFERENCES versions (model, version) ON DELETE CASCADE
+      );
+      CREATE INDEX approvals_version ON approvals (model, version, alias);
+      CREATE TABLE evaluations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        model TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        verdict TEXT NOT NULL,
+        report TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        FOREIGN KEY (model, version) REFERENCES versions (model, version) ON DELETE CASCADE
+      );
+      CREATE INDEX evaluations_version ON evaluations (model, version);
+      -- Append-only; AUTOINCREMENT keeps ids increasing and never reused. No foreign key: history outlives models.
+      CREATE TABLE history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        model TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        version INTEGER,
+        alias TEXT,
+        previous_version INTEGER,
+        actor TEXT NOT NULL,
+        reason TEXT,
+        data TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX history_model ON history (model, id);
+      CREATE INDEX history_alias ON history (model, alias, at);
+    `,
+  },
+];
