@@ -63,10 +63,11 @@ function open(source: string | Uint8Array, options: ort.InferenceSession.Session
 }
 
 async function createSession(source: string | Uint8Array, options: SessionOptions): Promise<{ session: ort.InferenceSession; choice: ProviderChoice }> {
+  // The runtime rejects keys present with an undefined value, so only set what was given.
   const base: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: options.intraOpNumThreads,
-    interOpNumThreads: options.interOpNumThreads,
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+    ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+    ...(options.interOpNumThreads === undefined ? {} : { interOpNumThreads: options.interOpNumThreads }),
   };
   let fallbackReason: string | undefined;
   if (options.executionProviders?.includes('cuda')) {
