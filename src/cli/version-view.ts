@@ -20,7 +20,7 @@ export function describeVersion(printer: Printer, v: VersionRecord): void {
     ['features', features.length > 8 ? `${features.slice(0, 8).join(', ')}, … (${features.length})` : features.join(', ')],
     ['tags', pairs(v.tags)],
     ['params', pairs(v.params)],
-    ['lineage', pairs(v.lineage)],
+    ['lineage', pairs({ ...v.lineage })],
     ['profile', v.referenceProfile ? `${v.referenceProfile.rows} rows, ${Object.keys(v.referenceProfile.features).length} features` : ''],
     ['model card', v.modelCard ? `${v.modelCard.split('\n').length} lines` : ''],
     ['created', `${v.createdAt} by ${v.createdBy}`],

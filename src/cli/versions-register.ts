@@ -14,6 +14,7 @@ import type { Lineage } from '../store/registry-types.ts';
 import { withRegistry } from './context.ts';
 import { describeVersion } from './version-view.ts';
 import { createProgress, stderrSink } from './progress.ts';
+import type { TrainingData } from './train-data.ts';
 import { csvList, keyNumber, keyValue, positiveInt } from './parse.ts';
 
 interface RegisterFlags {
@@ -51,7 +52,7 @@ function framework(text: string | undefined): Pick<Lineage, 'framework' | 'frame
 }
 
 async function buildMetadata(file: string, o: RegisterFlags): Promise<VersionMetadata> {
-  let train: Awaited<ReturnType<typeof import('./train-data.ts').loadTrainingData>> | undefined;
+  let train: TrainingData | undefined;
   if (o.trainData !== undefined) {
     await fileSize(o.trainData);
     // Loaded on demand: the data readers are only needed with --train-data.
