@@ -16,7 +16,9 @@ export const registryRoutes: FastifyPluginAsyncTypebox<RegistryRouteOptions> = a
   await app.register(multipart, {
     limits: { fileSize: options.config.registry.maxArtifactBytes, files: 1, fields: 1, fieldSize: METADATA_LIMIT },
   });
-  await app.register(modelRoutes, options);
-  await app.register(versionRoutes, options);
-  await app.register(aliasRoutes, options);
+  // Pass only our own options on: the prefix in `options` is already applied to this instance.
+  const own: RegistryRouteOptions = { registry: options.registry, config: options.config };
+  await app.register(modelRoutes, own);
+  await app.register(versionRoutes, own);
+  await app.register(aliasRoutes, own);
 };

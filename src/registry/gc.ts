@@ -3,7 +3,6 @@
  * versions it releases, then delete blobs that no version references. A dry
  * run computes the same report without changing anything.
  */
-import type { Logger } from 'pino';
 import type { BlobStore } from '../blob/blob-store.ts';
 import type { Clock } from '../lib/clock.ts';
 import { fail } from '../lib/errors.ts';
@@ -12,6 +11,11 @@ import type { NewHistoryEvent, VersionRecord } from '../store/registry-types.ts'
 import type { GcOptions, GcReport } from './api.ts';
 import { allPages } from './paging.ts';
 import { planRetention, type RetentionPolicy } from './retention.ts';
+
+/** The little of a logger the registry needs; pino and Fastify's logger both fit. */
+export interface RegistryLogger {
+  info(obj: object, msg: string): void;
+}
 
 export interface GcDeps {
   readonly store: RegistryStore;
@@ -22,7 +26,7 @@ export interface GcDeps {
   readonly inflight: ReadonlyMap<string, number>;
   readonly policy: RetentionPolicy;
   readonly event: (e: Pick<NewHistoryEvent, 'kind'> & Partial<NewHistoryEvent>) => NewHistoryEvent;
-  readonly logger?: Logger;
+  readonly logger?: RegistryLogger;
 }
 
 function blobsOf(v: VersionRecord): string[] {

@@ -4,7 +4,6 @@
  * the CLI's local mode call it; the HTTP client implements the same RegistryApi.
  */
 import type { Readable } from 'node:stream';
-import type { Logger } from 'pino';
 import type { BlobStore } from '../blob/blob-store.ts';
 import type { Config } from '../config/load.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -18,7 +17,7 @@ import type {
   CallContext, GcOptions, GcReport, ModelDetail, RegisterOptions, RegistryApi, VersionComparison, VersionMetadata,
 } from './api.ts';
 import { compareVersionRecords } from './compare.ts';
-import { collectGarbage } from './gc.ts';
+import { collectGarbage, type RegistryLogger } from './gc.ts';
 import { abandonIngest, ingestArtifact, onnxInspector, release, type ArtifactInspector, type IngestDeps } from './ingest.ts';
 import { checkMetadata, resolveFeatures } from './metadata.ts';
 import { assertName, assertSettableAlias, LATEST_ALIAS } from './names.ts';
@@ -30,7 +29,7 @@ export interface RegistryServiceDeps {
   readonly blobs: BlobStore;
   readonly config: Config;
   readonly clock: Clock;
-  readonly logger?: Logger;
+  readonly logger?: RegistryLogger;
   /** Whether a rollout endpoint serves the version; retention and deletion never remove one that is. */
   readonly isDeployed?: (model: string, version: number) => Promise<boolean>;
   readonly inspector?: ArtifactInspector;

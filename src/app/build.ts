@@ -1,0 +1,41 @@
+/**
+ * The app factory: a ready Fastify instance with every plugin registered,
+ * not listening. `modelgate serve` listens (server.ts); tests call inject().
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config/load.ts';
+import { installActor } from '../http/actor.ts';
+import { installErrorHandlers } from '../http/errors.ts';
+import { registerOpenApi } from '../http/openapi.ts';
+import { registryRoutes } from '../http/registry.ts';
+import { openServices, type Services, type ServiceOptions } from './services.ts';
+
+export interface AppDeps extends ServiceOptions {
+  /** Services opened by the caller (closed by the caller); otherwise opened here and closed with the app. */
+  readonly services?: Services;
+}
+
+const API_VERSION = '0.1.0';
+
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: config.server.bodyLimit,
+    // Unknown query and body fields are errors, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  try {
+    const services = deps.services ?? (await openServices(config, { ...deps, logger: deps.logger ?? app.log }));
+    if (!deps.services) app.addHook('onClose', async () => services.close());
+    installErrorHandlers(app, { bodyLimit: config.server.bodyLimit, maxArtifactBytes: config.registry.maxArtifactBytes });
+    installActor(app, config);
+    await registerOpenApi(app, API_VERSION);
+    await app.register(registryRoutes, { prefix: '/api/v1', registry: services.registry, config });
+    await app.ready();
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  return app;
+}

@@ -1,0 +1,72 @@
+/**
+ * Opens what the control plane runs on, chosen from the config: the registry
+ * store (SQLite in dataDir, or PostgreSQL with databaseUrl), the blob store
+ * (dataDir/blobs), and the registry service over them. Only src/app knows
+ * which implementations exist.
+ */
+import { join } from 'node:path';
+import type { BlobStore } from '../blob/blob-store.ts';
+import { openFsBlobStore } from '../blob/fs-blob-store.ts';
+import type { Config } from '../config/load.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
+import { fail } from '../lib/errors.ts';
+import type { RegistryLogger } from '../registry/gc.ts';
+import { RegistryService } from '../registry/service.ts';
+import { openPostgresRegistryStore } from '../store/postgres/registry-store.ts';
+import type { RegistryStore } from '../store/registry-store.ts';
+import { openSqliteRegistryStore } from '../store/sqlite/registry-store.ts';
+
+export interface Services {
+  readonly registry: RegistryService;
+  readonly store: RegistryStore;
+  readonly blobs: BlobStore;
+  readonly clock: Clock;
+  /** Closes the stores; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  readonly clock?: Clock;
+  readonly logger?: RegistryLogger;
+  /** PostgreSQL schema, for tests that isolate themselves. */
+  readonly databaseSchema?: string;
+  readonly isDeployed?: (model: string, version: number) => Promise<boolean>;
+}
+
+async function openBlobs(config: Config): Promise<BlobStore> {
+  if (config.blobUrl !== undefined) {
+    if (/^s3:\/\//i.test(config.blobUrl)) fail('MG_CONFIG_INVALID', { key: 'blobUrl', detail: 'S3 blob store is not available in this build; unset blobUrl to use dataDir/blobs' });
+    fail('MG_CONFIG_INVALID', { key: 'blobUrl', detail: `unsupported scheme in "${config.blobUrl}"; expected s3://bucket/prefix` });
+  }
+  return openFsBlobStore(join(config.dataDir, 'blobs'));
+}
+
+export async function openServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
+  const clock = options.clock ?? systemClock;
+  const blobs = await openBlobs(config);
+  let store: RegistryStore;
+  try {
+    store = config.databaseUrl
+      ? await openPostgresRegistryStore(config.databaseUrl, { clock, ...(options.databaseSchema ? { schema: options.databaseSchema } : {}) })
+      : await openSqliteRegistryStore(join(config.dataDir, 'modelgate.db'), { clock });
+    await blobs.cleanup();
+  } catch (err) {
+    await blobs.close();
+    throw err;
+  }
+  const registry = new RegistryService({ store, blobs, config, clock, logger: options.logger, isDeployed: options.isDeployed });
+  let closed: Promise<void> | undefined;
+  return {
+    registry,
+    store,
+    blobs,
+    clock,
+    close() {
+      closed ??= Promise.allSettled([store.close(), blobs.close()]).then((results) => {
+        const failed = results.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      });
+      return closed;
+    },
+  };
+}
