@@ -101,7 +101,7 @@ export class SqlRegistryStore implements RegistryStore {
     return { items, nextCursor: rows.length > list.limit && last !== undefined ? list.cursorAfter(last) : null };
   }
 
-  createModel(model: Omit<ModelRecord, 'createdAt' | 'updatedAt'>, event: NewHistoryEvent): Promise<ModelRecord> {
+  async createModel(model: Omit<ModelRecord, 'createdAt' | 'updatedAt'>, event: NewHistoryEvent): Promise<ModelRecord> {
     const at = this.#at(event);
     return this.#db.transaction(async (tx) => {
       const [row] = await tx.query(
@@ -121,7 +121,7 @@ export class SqlRegistryStore implements RegistryStore {
     return row ? toModel(row) : null;
   }
 
-  updateModel(name: string, patch: { description?: string; tags?: Tags }, event: NewHistoryEvent): Promise<ModelRecord> {
+  async updateModel(name: string, patch: { description?: string; tags?: Tags }, event: NewHistoryEvent): Promise<ModelRecord> {
     const at = this.#at(event);
     return this.#db.transaction(async (tx) => {
       const current = toModel(await this.#lockModel(tx, name));
@@ -133,11 +133,11 @@ export class SqlRegistryStore implements RegistryStore {
     });
   }
 
-  listModels(query: ModelQuery): Promise<Page<ModelRecord>> {
+  async listModels(query: ModelQuery): Promise<Page<ModelRecord>> {
     return this.#page(listModelsSql(this.#db.dialect, query), toModel);
   }
 
-  deleteModel(name: string, event: NewHistoryEvent): Promise<void> {
+  async deleteModel(name: string, event: NewHistoryEvent): Promise<void> {
     const at = this.#at(event);
     return this.#db.transaction(async (tx) => {
       await this.#lockModel(tx, name);
@@ -148,7 +148,7 @@ export class SqlRegistryStore implements RegistryStore {
     });
   }
 
-  createVersion(version: NewVersion, event: Omit<NewHistoryEvent, 'version'>): Promise<VersionRecord> {
+  async createVersion(version: NewVersion, event: Omit<NewHistoryEvent, 'version'>): Promise<VersionRecord> {
     const at = this.#at(event);
     return this.#db.transaction(async (tx) => {
       await this.#lockModel(tx, version.model);
@@ -172,7 +172,7 @@ export class SqlRegistryStore implements RegistryStore {
     return row ? toVersion(row) : null;
   }
 
-  updateVersion(model: string, version: number, patch: VersionPatch, event: NewHistoryEvent): Promise<VersionRecord> {
+  async updateVersion(model: string, version: number, patch: VersionPatch, event: NewHistoryEvent): Promise<VersionRecord> {
     const at = this.#at(event);
     return this.#db.transaction(async (tx) => {
       await this.#lockModel(tx, model);
@@ -202,7 +202,7 @@ export class SqlRegistryStore implements RegistryStore {
     return row?.v === null || row?.v === undefined ? null : Number(row.v);
   }
 
-  deleteVersion(model: string, version: number, event: NewHistoryEvent): Promise<void> {
+  async deleteVersion(model: string, version: number, event: NewHistoryEvent): Promise<void> {
     const at = this.#at(event);
     return this.#db.transaction(async (tx) => {
       await this.#lockModel(tx, model);
@@ -215,7 +215,7 @@ export class SqlRegistryStore implements RegistryStore {
     });
   }
 
-  setAlias(model: string, alias: string, version: number, event: NewHistoryEvent): Promise<AliasRecord> {
+  async setAlias(model: string, alias: string, version: number, event: NewHistoryEvent): Promise<AliasRecord> {
     const at = this.#at(event);
     return this.#db.transaction(async (tx) => {
       await this.#lockModel(tx, model);
@@ -242,7 +242,7 @@ export class SqlRegistryStore implements RegistryStore {
     return (await this.#db.query('SELECT * FROM aliases WHERE model = ? ORDER BY alias', [model])).map(toAlias);
   }
 
-  deleteAlias(model: string, alias: string, event: NewHistoryEvent): Promise<void> {
+  async deleteAlias(model: string, alias: string, event: NewHistoryEvent): Promise<void> {
     const at = this.#at(event);
     return this.#db.transaction(async (tx) => {
       await this.#lockModel(tx, model);
@@ -261,7 +261,7 @@ export class SqlRegistryStore implements RegistryStore {
     return row && row.kind === 'alias.set' && row.version !== null ? Number(row.version) : null;
   }
 
-  addApproval(approval: Omit<ApprovalRecord, 'id' | 'createdAt'>, event: NewHistoryEvent): Promise<ApprovalRecord> {
+  async addApproval(approval: Omit<ApprovalRecord, 'id' | 'createdAt'>, event: NewHistoryEvent): Promise<ApprovalRecord> {
     const at = this.#at(event);
     return this.#db.transaction(async (tx) => {
       await this.#lockModel(tx, approval.model);
@@ -290,7 +290,7 @@ export class SqlRegistryStore implements RegistryStore {
     return rows.map(toApproval);
   }
 
-  addEvaluation(evaluation: Omit<EvaluationRecord, 'id' | 'createdAt'>, event: NewHistoryEvent): Promise<EvaluationRecord> {
+  async addEvaluation(evaluation: Omit<EvaluationRecord, 'id' | 'createdAt'>, event: NewHistoryEvent): Promise<EvaluationRecord> {
     const at = this.#at(event);
     return this.#db.transaction(async (tx) => {
       await this.#lockModel(tx, evaluation.model);
@@ -308,7 +308,7 @@ export class SqlRegistryStore implements RegistryStore {
     return (await this.#db.query('SELECT * FROM evaluations WHERE model = ? AND version = ? ORDER BY id', [model, version])).map(toEvaluation);
   }
 
-  history(model: string, query: HistoryQuery): Promise<Page<HistoryEvent>> {
+  async history(model: string, query: HistoryQuery): Promise<Page<HistoryEvent>> {
     return this.#page(historySql(model, query), toHistoryEvent);
   }
 
