@@ -74,21 +74,21 @@ async function readExpected(dir: string): Promise<Expected> {
   return JSON.parse(await readFile(join(dir, 'expected.json'), 'utf8')) as Expected;
 }
 
-/** The version of `model` whose artifact has this SHA-256, if any. */
-async function findBySha(registry: RegistryApi, model: string, sha256: string): Promise<number | undefined> {
+/** Whether the model exists, and its version whose artifact has this SHA-256, if any. */
+async function findBySha(registry: RegistryApi, model: string, sha256: string): Promise<{ exists: boolean; version?: number }> {
   let cursor: string | undefined;
   try {
     do {
       const page = await registry.listVersions(model, { cursor, limit: 100 });
       const hit = page.items.find((v) => v.artifact.sha256 === sha256 && v.status !== 'archived');
-      if (hit) return hit.version;
+      if (hit) return { exists: true, version: hit.version };
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
   } catch (err) {
-    if (isModelgateError(err, 'MG_REGISTRY_MODEL_NOT_FOUND')) return undefined;
+    if (isModelgateError(err, 'MG_REGISTRY_MODEL_NOT_FOUND')) return { exists: false };
     throw err;
   }
-  return undefined;
+  return { exists: true };
 }
 
 async function registerOne(registry: RegistryApi, spec: DemoModel, fixturesDir: string, ctx: CallContext): Promise<{ kind: DemoResult['kind']; version: number }> {
@@ -96,7 +96,8 @@ async function registerOne(registry: RegistryApi, spec: DemoModel, fixturesDir: 
   const artifact = join(dir, 'model.onnx');
   const sha256 = await sha256File(artifact);
   const existing = await findBySha(registry, spec.name, sha256);
-  if (existing !== undefined) return { kind: 'existing', version: existing };
+  if (existing.version !== undefined) return { kind: 'existing', version: existing.version };
+  if (!existing.exists) await registry.createModel({ name: spec.name, description: spec.description, tags: spec.tags }, ctx);
 
   const features = (await readExpected(join(fixturesDir, spec.featuresFrom))).features;
   const expected = await readExpected(dir);
@@ -108,7 +109,7 @@ async function registerOne(registry: RegistryApi, spec: DemoModel, fixturesDir: 
     ...(trainFile === undefined ? {} : { datasetUri: `fixtures/models/${spec.name}/${spec.trainData}`, datasetSha256: await sha256File(trainFile) }),
   };
   const record = await registry.registerVersion(spec.name, createReadStream(artifact), {
-    description: spec.description,
+    description: `Bundled example from fixtures/models/${spec.name}.`,
     features,
     tags: spec.tags,
     lineage,
