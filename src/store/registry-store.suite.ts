@@ -165,7 +165,7 @@ export function runRegistryStoreSuite(name: string, open: () => Promise<Registry
         { status: 'ready', acc: 0.85, tags: { env: 'b' } }, { status: 'pending', acc: 0.9, tags: { env: 'a' } },
       ] as const;
       for (const [i, sp] of specs.entries()) {
-        const metrics = sp.acc === undefined ? { loss: 1 } : { accuracy: sp.acc, loss: 1 - sp.acc };
+        const metrics: Record<string, number> = sp.acc === undefined ? { loss: 1 } : { accuracy: sp.acc, loss: 1 - sp.acc };
         // Creation times run backwards so createdAt order differs from version order.
         await s.createVersion(version('lv', { status: sp.status, metrics, tags: sp.tags }, i), event('version.registered', { at: t(50 - i) }));
       }
