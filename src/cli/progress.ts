@@ -37,7 +37,7 @@ export function createProgress(
       const pct = whole > 0 ? Math.min(100, Math.floor((n / whole) * 100)) : 0;
       if (pct === last) return;
       last = pct;
-      const width = Math.max(10, Math.min(40, (sink.columns ?? 80) - label.length - 40));
+      const width = Math.max(10, Math.min(40, (sink.columns || 80) - label.length - 40));
       const filled = Math.round((pct / 100) * width);
       const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
       sink.write(`\r${label} [${bar}] ${String(pct).padStart(3)}% ${bytes(n)}/${bytes(whole)}`);
