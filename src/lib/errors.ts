@@ -73,6 +73,11 @@ export const errorCatalogue = {
   // Data sets
   MG_DATA_UNREADABLE: { status: 400, message: 'Cannot read data set {file}: {detail}' },
   MG_DATA_INVALID: { status: 400, message: 'Invalid data set {file}: {detail}' },
+  MG_DATA_SUITE_INVALID: { status: 400, message: 'Invalid expectation suite {file}: {detail}' },
+
+  // Drift
+  MG_DRIFT_EMPTY_SAMPLE: { status: 422, message: 'The {test} drift test needs data on both sides: {detail}' },
+  MG_DRIFT_INVALID_OPTIONS: { status: 400, message: 'Invalid drift options: {detail}' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
