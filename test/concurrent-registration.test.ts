@@ -77,6 +77,18 @@ test('50 concurrent registrations from two processes on one SQLite file get 1..5
   }
 });
 
+test('several processes opening a new SQLite file at once all migrate it without error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'modelgate-concurrent-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'fresh', 'registry.db');
+  const children = [1, 2, 3, 4].map(() => startChild(['sqlite', file, 'none', '0']));
+  await Promise.all(children.map((c) => c.ready));
+  for (const c of children) c.go();
+  assert.deepEqual(await Promise.all(children.map((c) => c.result)), [[], [], [], []]);
+  const store = await openSqliteRegistryStore(file);
+  await store.close();
+});
+
 const url = process.env.MODELGATE_TEST_DATABASE_URL;
 test('50 concurrent registrations from two processes on PostgreSQL get 1..50', { skip: url ? false : 'MODELGATE_TEST_DATABASE_URL is not set' }, async () => {
   const schema = `mg_test_${randomBytes(6).toString('hex')}`;

@@ -24,7 +24,9 @@ const dialect: SqlDialect = {
 };
 
 // SQLite primary result codes that mean "cannot reach or write the database now", not a bug.
-const UNAVAILABLE_CODES = new Set([5 /* BUSY */, 6 /* LOCKED */, 8 /* READONLY */, 10 /* IOERR */, 13 /* FULL */, 14 /* CANTOPEN */]);
+const UNAVAILABLE_CODES = new Set([
+  5 /* BUSY */, 6 /* LOCKED */, 8 /* READONLY */, 10 /* IOERR */, 11 /* CORRUPT */, 13 /* FULL */, 14 /* CANTOPEN */, 26 /* NOTADB */,
+]);
 
 function isUnavailable(err: unknown): boolean {
   const errcode = (err as { errcode?: unknown } | null)?.errcode;

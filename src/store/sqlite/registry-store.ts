@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { systemClock } from '../../lib/clock.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { fail } from '../../lib/errors.ts';
 import type { RegistryStore } from '../registry-store.ts';
 import { SqlRegistryStore } from '../sql-registry-store.ts';
 import { SqliteDriver } from './driver.ts';
@@ -13,7 +14,13 @@ export interface SqliteStoreOptions {
 
 /** Opens (creating the parent directory and the file if needed) and migrates a SQLite registry store. */
 export async function openSqliteRegistryStore(path: string, options: SqliteStoreOptions = {}): Promise<RegistryStore> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (err) {
+      fail('MG_STORE_UNAVAILABLE', { detail: `cannot create the directory of ${path}: ${(err as Error).message}` }, { cause: err });
+    }
+  }
   const store = new SqlRegistryStore(new SqliteDriver(path), options.clock ?? systemClock);
   try {
     await store.migrate();
