@@ -75,6 +75,9 @@ export const errorCatalogue = {
   MG_DATA_INVALID: { status: 400, message: 'Invalid data set {file}: {detail}' },
   MG_DATA_SUITE_INVALID: { status: 400, message: 'Invalid expectation suite {file}: {detail}' },
 
+  // Evaluation
+  MG_EVAL_METRIC_UNDEFINED: { status: 422, message: 'Cannot compute {metric}: {detail}' },
+
   // Drift
   MG_DRIFT_EMPTY_SAMPLE: { status: 422, message: 'The {test} drift test needs data on both sides: {detail}' },
   MG_DRIFT_INVALID_OPTIONS: { status: 400, message: 'Invalid drift options: {detail}' },
