@@ -122,7 +122,7 @@ export function classificationMetrics(input: ClassificationInput): Classificatio
     if (k === 2) rocAuc = rocAucBinary(trueIndex.map((t) => t === 1), probabilities.map((row) => row[1]!));
     else {
       const normalised = normaliseRows(probabilities);
-      rocAuc = labels.reduce((s, _, c) => s + rocAucBinary(trueIndex.map((t) => t === c), normalised.map((row) => row[c]!)), 0) / k;
+      rocAuc = labels.reduce<number>((s, _, c) => s + rocAucBinary(trueIndex.map((t) => t === c), normalised.map((row) => row[c]!)), 0) / k;
     }
   }
   return {
