@@ -81,6 +81,18 @@ export const errorCatalogue = {
   // Drift
   MG_DRIFT_EMPTY_SAMPLE: { status: 422, message: 'The {test} drift test needs data on both sides: {detail}' },
   MG_DRIFT_INVALID_OPTIONS: { status: 400, message: 'Invalid drift options: {detail}' },
+
+  // Security
+  MG_AUTH_REQUIRED: { status: 401, message: 'Authentication required: {detail}' },
+  MG_AUTH_INVALID: { status: 401, message: 'Invalid credentials: {reason}' },
+  MG_AUTH_FORBIDDEN: { status: 403, message: '{principal} lacks the permission {permission}' },
+  MG_RATE_LIMITED: { status: 429, message: 'Rate limit of {scope} exceeded; retry after {retryAfter} s' },
+  MG_SECURITY_INVALID_PERMISSION: { status: 400, message: 'Invalid permission "{permission}": {detail}' },
+  MG_SECURITY_UNKNOWN_ROLE: { status: 400, message: 'Unknown role "{role}"; known roles: {known}' },
+  MG_SECURITY_KEY_NOT_FOUND: { status: 404, message: 'No API key with prefix {prefix}' },
+  MG_SECURITY_JWKS_UNAVAILABLE: { status: 503, message: 'Cannot load the JSON Web Key Set from {source}: {detail}' },
+  MG_SECURITY_FIELD_KEY_UNKNOWN: { status: 422, message: 'No field-encryption key with id "{keyId}"' },
+  MG_SECURITY_DECRYPT_FAILED: { status: 422, message: 'Cannot decrypt a protected field: {detail}' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
