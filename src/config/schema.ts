@@ -60,4 +60,35 @@ export const configSchema = {
       maxAge: { type: 'duration', doc: 'Versions older than this may be collected (e.g. 90d).' },
     },
   },
+  security: {
+    auth: { type: 'enum', values: ['none', 'required'], default: 'none', doc: 'required: every non-public route needs an API key or a JWT.' },
+    insecure: { type: 'bool', default: false, doc: 'Allow a non-loopback host without authentication.' },
+    jwt: {
+      secret: { type: 'string', secret: true, doc: 'Shared secret for HS256 tokens (at least 32 bytes).' },
+      jwksUrl: { type: 'string', doc: 'URL of a JSON Web Key Set for RS256/ES256 tokens.' },
+      jwksFile: { type: 'string', doc: 'File holding a JSON Web Key Set for RS256/ES256 tokens.' },
+      jwksRefresh: { type: 'duration', default: '10m', doc: 'How long a fetched JWKS is trusted before it is fetched again.' },
+      audience: { type: 'string', doc: 'Required `aud` claim.' },
+      issuer: { type: 'string', doc: 'Required `iss` claim.' },
+      clockSkew: { type: 'duration', default: '30s', doc: 'Allowance when checking exp and nbf.' },
+      roleClaim: { type: 'string', default: 'roles', doc: 'Claim holding the role names (a string or a list).' },
+      permissionClaim: { type: 'string', default: 'permissions', doc: 'Claim holding extra permissions (a string or a list).' },
+    },
+    roles: { type: 'any', default: {}, doc: 'Role name → list of permissions; overrides or adds to the built-in roles.' },
+    rateLimit: {
+      perPrincipal: {
+        rate: { type: 'number', default: 0, min: 0, doc: 'Requests per second per principal; 0 disables.' },
+        burst: { type: 'int', default: 0, min: 0, doc: 'Bucket size per principal; 0 means max(1, rate).' },
+      },
+      perEndpoint: {
+        rate: { type: 'number', default: 0, min: 0, doc: 'Requests per second per endpoint; 0 disables.' },
+        burst: { type: 'int', default: 0, min: 0, doc: 'Bucket size per endpoint; 0 means max(1, rate).' },
+      },
+    },
+    audit: {
+      predictions: { type: 'bool', default: false, doc: 'Also audit every prediction request (not only state changes).' },
+    },
+    fieldKeys: { type: 'any', default: {}, doc: 'Key id → base64 32-byte AES key for prediction-log fields.' },
+    fieldKeyId: { type: 'string', doc: 'Key id used to seal new fields; unset: the only key in fieldKeys.' },
+  },
 } as const satisfies SectionSpec;
