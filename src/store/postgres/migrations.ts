@@ -95,4 +95,22 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE INDEX history_alias ON history (model, alias, at);
     `,
   },
+  {
+    version: 2,
+    name: 'endpoints',
+    sql: `
+      CREATE TABLE endpoints (
+        name text PRIMARY KEY,
+        model text NOT NULL,
+        version integer NOT NULL,
+        batching jsonb,
+        revision integer NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        updated_by text NOT NULL
+      );
+      -- No foreign key to versions: the registry asks isDeployed() before deleting one.
+      CREATE INDEX endpoints_version ON endpoints (model, version);
+    `,
+  },
 ];

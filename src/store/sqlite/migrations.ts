@@ -94,4 +94,22 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX history_alias ON history (model, alias, at);
     `,
   },
+  {
+    version: 2,
+    name: 'endpoints',
+    sql: `
+      CREATE TABLE endpoints (
+        name TEXT PRIMARY KEY,
+        model TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        batching TEXT,
+        revision INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+      );
+      -- No foreign key to versions: the registry asks isDeployed() before deleting one.
+      CREATE INDEX endpoints_version ON endpoints (model, version);
+    `,
+  },
 ];

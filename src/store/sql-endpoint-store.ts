@@ -1,0 +1,79 @@
+/**
+ * EndpointStore over the shared SqlDriver: one `endpoints` table, written in
+ * one statement per change so SQLite and PostgreSQL behave alike. The
+ * revision is bumped by the upsert itself, so concurrent writers from several
+ * workers never hand out the same revision twice for one endpoint.
+ */
+import type { BatchingSpec, EndpointRecord, EndpointStore, EndpointWrite } from './endpoint-store.ts';
+import type { SqlDriver, SqlRow } from './sql-driver.ts';
+
+function iso(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+}
+
+function toEndpoint(row: SqlRow): EndpointRecord {
+  const batching = row.batching === null || row.batching === undefined
+    ? null
+    : (typeof row.batching === 'string' ? JSON.parse(row.batching) : row.batching) as BatchingSpec;
+  return {
+    name: String(row.name),
+    model: String(row.model),
+    version: Number(row.version),
+    batching,
+    revision: Number(row.revision),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    updatedBy: String(row.updated_by),
+  };
+}
+
+export class SqlEndpointStore implements EndpointStore {
+  readonly #db: SqlDriver;
+  readonly #ownsDriver: boolean;
+
+  /** `ownsDriver`: close the driver with the store (it was opened for this store alone). */
+  constructor(driver: SqlDriver, options: { ownsDriver?: boolean } = {}) {
+    this.#db = driver;
+    this.#ownsDriver = options.ownsDriver ?? true;
+  }
+
+  migrate(): Promise<void> {
+    return this.#db.migrate();
+  }
+
+  async put(w: EndpointWrite): Promise<EndpointRecord> {
+    const batching = w.batching === null ? null : JSON.stringify(w.batching);
+    const [row] = await this.#db.query(
+      `INSERT INTO endpoints (name, model, version, batching, revision, created_at, updated_at, updated_by)
+       VALUES (?, ?, ?, ?, 1, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET model = excluded.model, version = excluded.version, batching = excluded.batching,
+         revision = endpoints.revision + 1, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+       RETURNING *`,
+      [w.name, w.model, w.version, batching, w.at, w.at, w.actor],
+    );
+    return toEndpoint(row);
+  }
+
+  async get(name: string): Promise<EndpointRecord | null> {
+    const [row] = await this.#db.query('SELECT * FROM endpoints WHERE name = ?', [name]);
+    return row === undefined ? null : toEndpoint(row);
+  }
+
+  async list(): Promise<readonly EndpointRecord[]> {
+    return (await this.#db.query('SELECT * FROM endpoints ORDER BY name')).map(toEndpoint);
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const rows = await this.#db.query('DELETE FROM endpoints WHERE name = ? RETURNING name', [name]);
+    return rows.length > 0;
+  }
+
+  async isDeployed(model: string, version: number): Promise<boolean> {
+    const rows = await this.#db.query('SELECT 1 AS hit FROM endpoints WHERE model = ? AND version = ? LIMIT 1', [model, version]);
+    return rows.length > 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDriver) await this.#db.close();
+  }
+}
