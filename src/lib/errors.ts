@@ -70,6 +70,10 @@ export const errorCatalogue = {
   MG_INFERENCE_OVERLOADED: { status: 503, message: 'Model "{model}" is overloaded ({detail}); retry after {retryAfter} s' },
   MG_INFERENCE_QUEUE_TIMEOUT: { status: 503, message: 'The request waited more than {timeoutMs} ms in the queue of "{model}"' },
 
+  // Endpoints (rollout)
+  MG_ENDPOINT_NOT_FOUND: { status: 404, message: 'Endpoint "{endpoint}" does not exist' },
+  MG_ENDPOINT_INVALID: { status: 400, message: 'Invalid endpoint "{endpoint}": {detail}' },
+
   // Data sets
   MG_DATA_UNREADABLE: { status: 400, message: 'Cannot read data set {file}: {detail}' },
   MG_DATA_INVALID: { status: 400, message: 'Invalid data set {file}: {detail}' },
