@@ -11,10 +11,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ModelgateError } from '../lib/errors.ts';
 import { SHA256_PATTERN, sha256File } from '../lib/hash.ts';
+import { positionalWriter } from './positional-writer.ts';
 import type { BlobStore, PutOptions, StoredBlob } from './blob-store.ts';
 
-/** Writes smaller than this are gathered before touching the disk, so tiny chunks cost no extra syscalls. */
-const WRITE_BATCH_BYTES = 256 * 1024;
+/** Chunks are gathered up to this size before a write, so tiny chunks cost no extra syscalls. */
+const WRITE_BATCH_BYTES = 512 * 1024;
+/** Bytes handed to the disk but not yet written; bounds memory whatever the source's speed. */
+const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
@@ -69,8 +72,10 @@ export async function openFsBlobStore(dir: string): Promise<BlobStore> {
     return path;
   }
 
+  /** Chunks are written by reference, as Node streams hand them over: a source must not reuse a buffer it yielded. */
   async function writeAll(fh: FileHandle, source: AsyncIterable<unknown>, options: PutOptions) {
     const hash = createHash('sha256');
+    const writer = positionalWriter(fh, MAX_IN_FLIGHT_BYTES);
     let size = 0;
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
@@ -79,34 +84,29 @@ export async function openFsBlobStore(dir: string): Promise<BlobStore> {
       const data = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      let offset = 0;
-      while (offset < data.length) {
-        const { bytesWritten } = await fh.write(data, offset, data.length - offset);
-        offset += bytesWritten;
-      }
+      await writer.write(data);
     };
-    // Awaiting each write before pulling the next chunk is the backpressure:
-    // the source is never read faster than the disk takes it.
-    for await (const raw of source) {
-      const chunk = toBytes(raw);
-      size += chunk.length;
-      if (options.maxBytes !== undefined && size > options.maxBytes) {
-        throw new ModelgateError('MG_REGISTRY_ARTIFACT_TOO_LARGE', { limit: options.maxBytes });
-      }
-      hash.update(chunk);
-      if (pendingBytes === 0 && chunk.length >= WRITE_BATCH_BYTES) {
+    try {
+      // Each chunk is hashed here while earlier ones are being written; the
+      // writer's in-flight cap stops the source from running ahead of the disk.
+      for await (const raw of source) {
+        const chunk = toBytes(raw);
+        size += chunk.length;
+        if (options.maxBytes !== undefined && size > options.maxBytes) {
+          throw new ModelgateError('MG_REGISTRY_ARTIFACT_TOO_LARGE', { limit: options.maxBytes });
+        }
+        hash.update(chunk);
         pending.push(chunk);
-        pendingBytes = chunk.length;
-        await flush();
-      } else {
-        // Copy what is held past this iteration: some sources reuse their chunk buffers.
-        pending.push(Buffer.from(chunk));
         pendingBytes += chunk.length;
         if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+        options.onProgress?.(size);
       }
-      options.onProgress?.(size);
+      await flush();
+      await writer.finish();
+    } catch (err) {
+      await writer.abandon();
+      throw err;
     }
-    await flush();
     return { sha256: hash.digest('hex'), size };
   }
 
