@@ -81,6 +81,9 @@ export const errorCatalogue = {
 
   // Evaluation
   MG_EVAL_METRIC_UNDEFINED: { status: 422, message: 'Cannot compute {metric}: {detail}' },
+  MG_EVAL_GATES_INVALID: { status: 400, message: 'Invalid gates file {file}: {detail}' },
+  MG_EVAL_UNSUPPORTED_MODEL: { status: 422, message: 'Cannot evaluate {target}: {detail}' },
+  MG_EVAL_DATA_MISMATCH: { status: 400, message: 'Data set {file} does not fit {target}: {detail}' },
 
   // Drift
   MG_DRIFT_EMPTY_SAMPLE: { status: 422, message: 'The {test} drift test needs data on both sides: {detail}' },
