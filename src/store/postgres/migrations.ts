@@ -113,4 +113,34 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE INDEX endpoints_version ON endpoints (model, version);
     `,
   },
+  {
+    version: 3,
+    name: 'security',
+    sql: `
+      CREATE TABLE api_keys (
+        prefix text PRIMARY KEY,
+        name text NOT NULL,
+        role text NOT NULL,
+        hash text NOT NULL,
+        created_at text NOT NULL,
+        created_by text NOT NULL,
+        expires_at text,
+        revoked_at text
+      );
+      -- The audit chain: ids are assigned as last + 1 under a table lock, so they run 1, 2, 3, … without gaps.
+      -- Times and details are kept as text so the hashed bytes come back exactly as written.
+      CREATE TABLE audit_log (
+        id bigint PRIMARY KEY,
+        at text NOT NULL,
+        actor text NOT NULL,
+        action text NOT NULL,
+        target text NOT NULL,
+        request_hash text,
+        outcome text NOT NULL,
+        details text NOT NULL,
+        prev_hash text NOT NULL,
+        hash text NOT NULL
+      );
+    `,
+  },
 ];

@@ -112,4 +112,34 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX endpoints_version ON endpoints (model, version);
     `,
   },
+  {
+    version: 3,
+    name: 'security',
+    sql: `
+      CREATE TABLE api_keys (
+        prefix TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        expires_at TEXT,
+        revoked_at TEXT
+      );
+      -- The audit chain: ids are assigned as last + 1 under the write lock, so they run 1, 2, 3, … without gaps.
+      -- Times and details are kept as text so the hashed bytes come back exactly as written.
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        request_hash TEXT,
+        outcome TEXT NOT NULL,
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+    `,
+  },
 ];
