@@ -9,11 +9,18 @@ import { installActor } from '../http/actor.ts';
 import { installErrorHandlers } from '../http/errors.ts';
 import { registerOpenApi } from '../http/openapi.ts';
 import { registryRoutes } from '../http/registry.ts';
+import { endpointRoutes } from '../http/endpoints.ts';
+import { dataPlaneRoutes } from '../inference/http-data-plane.ts';
+import { openDataPlane, type DataPlane, type DataPlaneOptions } from './data-plane.ts';
 import { openServices, type Services, type ServiceOptions } from './services.ts';
 
 export interface AppDeps extends ServiceOptions {
   /** Services opened by the caller (closed by the caller); otherwise opened here and closed with the app. */
   readonly services?: Services;
+  /** Data plane opened by the caller (closed by the caller); otherwise opened here, restored, and closed with the app. */
+  readonly dataPlane?: DataPlane;
+  /** Options for the data plane opened here. */
+  readonly dataPlaneOptions?: DataPlaneOptions;
 }
 
 const API_VERSION = '0.1.0';
@@ -32,6 +39,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     installActor(app, config);
     await registerOpenApi(app, API_VERSION);
     await app.register(registryRoutes, { prefix: '/api/v1', registry: services.registry, config });
+    const dataPlane = deps.dataPlane ?? openDataPlane(config, services, { logger: app.log, ...deps.dataPlaneOptions });
+    if (!deps.dataPlane) {
+      app.addHook('onClose', async () => dataPlane.close());
+      await dataPlane.restore();
+    }
+    await app.register(endpointRoutes, { prefix: '/api/v1', endpoints: dataPlane.endpoints });
+    await app.register(dataPlaneRoutes, { router: dataPlane.router, bodyLimit: config.server.bodyLimit, serverVersion: API_VERSION });
     await app.ready();
   } catch (err) {
     await app.close();

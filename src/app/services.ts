@@ -12,14 +12,20 @@ import { systemClock, type Clock } from '../lib/clock.ts';
 import { fail } from '../lib/errors.ts';
 import type { RegistryLogger } from '../registry/gc.ts';
 import { RegistryService } from '../registry/service.ts';
+import type { EndpointStore } from '../store/endpoint-store.ts';
+import { PostgresDriver } from '../store/postgres/driver.ts';
 import { openPostgresRegistryStore } from '../store/postgres/registry-store.ts';
 import type { RegistryStore } from '../store/registry-store.ts';
+import { SqlEndpointStore } from '../store/sql-endpoint-store.ts';
+import { SqliteDriver } from '../store/sqlite/driver.ts';
 import { openSqliteRegistryStore } from '../store/sqlite/registry-store.ts';
 
 export interface Services {
   readonly registry: RegistryService;
   readonly store: RegistryStore;
   readonly blobs: BlobStore;
+  /** Endpoints and the version each serves (same database as the registry). */
+  readonly endpoints: EndpointStore;
   readonly clock: Clock;
   /** Closes the stores; safe to call twice. */
   close(): Promise<void>;
@@ -41,6 +47,21 @@ async function openBlobs(config: Config): Promise<BlobStore> {
   return openFsBlobStore(join(config.dataDir, 'blobs'));
 }
 
+/** The endpoint store on its own connection to the registry's database (the registry store has migrated it). */
+async function openEndpointStore(config: Config, options: ServiceOptions): Promise<SqlEndpointStore> {
+  const driver = config.databaseUrl
+    ? new PostgresDriver(config.databaseUrl, { maxConnections: 4, ...(options.databaseSchema ? { schema: options.databaseSchema } : {}) })
+    : new SqliteDriver(join(config.dataDir, 'modelgate.db'));
+  const endpoints = new SqlEndpointStore(driver);
+  try {
+    await endpoints.migrate();
+  } catch (err) {
+    await endpoints.close();
+    throw err;
+  }
+  return endpoints;
+}
+
 export async function openServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const blobs = await openBlobs(config);
@@ -54,15 +75,25 @@ export async function openServices(config: Config, options: ServiceOptions = {})
     await blobs.close();
     throw err;
   }
-  const registry = new RegistryService({ store, blobs, config, clock, logger: options.logger, isDeployed: options.isDeployed });
+  let endpoints: SqlEndpointStore;
+  try {
+    endpoints = await openEndpointStore(config, options);
+  } catch (err) {
+    await Promise.allSettled([store.close(), blobs.close()]);
+    throw err;
+  }
+  // Deployed versions are protected from gc and deletion.
+  const isDeployed = options.isDeployed ?? ((model: string, version: number) => endpoints.isDeployed(model, version));
+  const registry = new RegistryService({ store, blobs, config, clock, logger: options.logger, isDeployed });
   let closed: Promise<void> | undefined;
   return {
     registry,
     store,
     blobs,
+    endpoints,
     clock,
     close() {
-      closed ??= Promise.allSettled([store.close(), blobs.close()]).then((results) => {
+      closed ??= Promise.allSettled([store.close(), blobs.close(), endpoints.close()]).then((results) => {
         const failed = results.find((r) => r.status === 'rejected');
         if (failed) throw failed.reason;
       });
