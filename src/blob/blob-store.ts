@@ -22,8 +22,11 @@ export interface BlobStore {
   put(source: AsyncIterable<Uint8Array> | Readable, options?: PutOptions): Promise<StoredBlob>;
   /** A stream of the blob that errors with MG_BLOB_CORRUPT at the end if the content no longer matches. */
   open(sha256: string): Promise<Readable>;
-  /** A local file path holding the blob (downloaded to a cache for remote stores), verified. */
-  localPath(sha256: string): Promise<string>;
+  /**
+   * A local file path holding the blob (downloaded to a cache for remote stores),
+   * verified unless `verify` is false (for a blob this process has just written).
+   */
+  localPath(sha256: string, options?: { readonly verify?: boolean }): Promise<string>;
   has(sha256: string): Promise<boolean>;
   stat(sha256: string): Promise<StoredBlob | null>;
   delete(sha256: string): Promise<void>;
