@@ -25,6 +25,28 @@ export function serverFlags(o: ServeFlags): Record<string, unknown> {
 
 /** Starts the server and resolves once it has been stopped by a signal. */
 export async function serveUntilSignal(config: Config, printer: Printer, after?: (url: string) => void): Promise<void> {
+  const { default: cluster } = await import('node:cluster');
+  const { runWorker, startPrimary, workerCount } = await import('../app/cluster.ts');
+  if (cluster.isWorker) return runWorker(config);
+  if (workerCount(config) > 1) {
+    await new Promise<void>((resolve) => {
+      const primary = startPrimary(config, {
+        onListening: (url) => {
+          printer.note(`modelgate listening on ${url} with ${workerCount(config)} workers (data: ${config.databaseUrl ? 'postgres' : config.dataDir})`);
+          after?.(url);
+        },
+        onRestart: ({ pid, code, signal }) => printer.note(`worker ${pid} exited (${signal ?? `code ${code}`}); starting a new one`),
+      });
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void primary.close().then(resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    return;
+  }
   const { startServer } = await import('../app/server.ts');
   const server = await startServer(config);
   const url = server.url;

@@ -1,0 +1,128 @@
+/**
+ * `modelgate serve --workers N`: a node:cluster primary and N workers sharing
+ * the port. Workers answer HTTP and hold ONNX sessions; the primary keeps
+ * them alive (a worker that dies is replaced) and relays routing changes: a
+ * worker that changed an endpoint tells the primary, which tells every other
+ * worker to reload that endpoint from the store. A replaced worker restores
+ * every endpoint from the store when it starts. With PostgreSQL and several
+ * machines, replicas would learn changes through LISTEN/NOTIFY; that is not
+ * wired yet (changes reach the other machines' workers at their next start).
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type { Config } from '../config/load.ts';
+import { buildApp } from './build.ts';
+import { openDataPlane } from './data-plane.ts';
+import { openServices } from './services.ts';
+
+type Message =
+  | { readonly type: 'modelgate:listening'; readonly url: string }
+  | { readonly type: 'modelgate:changed'; readonly endpoint: string }
+  | { readonly type: 'modelgate:sync'; readonly endpoint: string };
+
+function isMessage(m: unknown): m is Message {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && (m as { type: string }).type.startsWith('modelgate:');
+}
+
+/** Worker processes for a config: `server.workers`, or one per core when it is 0. */
+export function workerCount(config: Config): number {
+  return config.server.workers === 0 ? availableParallelism() : config.server.workers;
+}
+
+export interface PrimaryEvents {
+  /** The first worker is listening. */
+  onListening?(url: string): void;
+  /** A worker exited unexpectedly and is being replaced. */
+  onRestart?(info: { pid: number | undefined; code: number | null; signal: string | null }): void;
+}
+
+export interface ClusterPrimary {
+  /** Worker processes now running. */
+  readonly workers: () => readonly Worker[];
+  /** Stops the workers (each finishes its in-flight requests) and resolves when all have exited. */
+  close(): Promise<void>;
+}
+
+/** Starts the primary: forks the workers, replaces the ones that die, relays routing changes. */
+export function startPrimary(config: Config, events: PrimaryEvents = {}): ClusterPrimary {
+  const n = workerCount(config);
+  let stopping = false;
+  let announced = false;
+  const live = new Set<Worker>();
+
+  const fork = (): void => {
+    const worker = cluster.fork();
+    live.add(worker);
+    worker.on('message', (msg: unknown) => {
+      if (!isMessage(msg)) return;
+      if (msg.type === 'modelgate:listening' && !announced) {
+        announced = true;
+        events.onListening?.(msg.url);
+      }
+      if (msg.type === 'modelgate:changed') {
+        for (const other of live) if (other !== worker && other.isConnected()) other.send({ type: 'modelgate:sync', endpoint: msg.endpoint } satisfies Message);
+      }
+    });
+    worker.on('exit', (code, signal) => {
+      live.delete(worker);
+      if (stopping) return;
+      events.onRestart?.({ pid: worker.process.pid, code, signal });
+      // A worker that dies at once would otherwise be re-forked in a tight loop.
+      setTimeout(() => {
+        if (!stopping) fork();
+      }, 200).unref();
+    });
+  };
+  for (let i = 0; i < n; i++) fork();
+
+  return {
+    workers: () => [...live],
+    async close() {
+      stopping = true;
+      await Promise.all([...live].map((w) => new Promise<void>((resolve) => {
+        if (w.isDead()) return resolve();
+        w.once('exit', () => resolve());
+        w.process.kill('SIGTERM');
+      })));
+    },
+  };
+}
+
+/**
+ * Runs one worker: services, data plane (restored from the store), the app
+ * listening on the shared port; reloads endpoints the primary says changed;
+ * closes gracefully on SIGTERM/SIGINT.
+ */
+export async function runWorker(config: Config): Promise<void> {
+  const services = await openServices(config);
+  const dataPlane = openDataPlane(config, services, {
+    // One thread per session: the workers already use every core.
+    session: { intraOpNumThreads: 1, interOpNumThreads: 1 },
+    onChange: (endpoint) => process.send?.({ type: 'modelgate:changed', endpoint } satisfies Message),
+  });
+  await dataPlane.restore();
+  const app = await buildApp(config, { services, dataPlane });
+  process.on('message', (msg: unknown) => {
+    if (isMessage(msg) && msg.type === 'modelgate:sync') {
+      dataPlane.endpoints.sync(msg.endpoint).catch((err: unknown) => app.log.error({ err, endpoint: msg.endpoint }, 'endpoint sync failed'));
+    }
+  });
+  await app.listen({ host: config.server.host, port: config.server.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  process.send?.({ type: 'modelgate:listening', url: `http://${host}:${port}` } satisfies Message);
+  const stop = (): void => {
+    void (async () => {
+      try {
+        await app.close();
+        await dataPlane.close();
+        await services.close();
+      } finally {
+        process.exit(0);
+      }
+    })();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
