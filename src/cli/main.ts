@@ -10,6 +10,7 @@ import { isModelgateError, type ErrorCode } from '../lib/errors.ts';
 import { registerAliasCommands } from './alias.ts';
 import { registerApproveCommand } from './approve.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerDeployCommand } from './deploy.ts';
 import { registerGcCommand } from './gc.ts';
 import { registerHistoryCommand } from './history.ts';
 import { registerModelCommands } from './models.ts';
@@ -54,6 +55,7 @@ Examples:
   registerApproveCommand(program);
   registerHistoryCommand(program);
   registerGcCommand(program);
+  registerDeployCommand(program);
   registerServeCommand(program);
   registerDemoCommand(program);
   return program;

@@ -1,0 +1,98 @@
+/**
+ * `modelgate deploy MODEL VERSION --endpoint NAME`: points an endpoint at a
+ * version (by number or alias), with optional dynamic batching. Against a
+ * server (--url) it calls POST /api/v1/endpoints, and the server loads and
+ * warms the version before switching; on a local data directory it does the
+ * same in this process (proving the version loads) and stores the endpoint,
+ * which a server on that directory serves at its next start.
+ */
+import type { Command } from 'commander';
+import { errorCatalogue, ModelgateError, type ErrorCode } from '../lib/errors.ts';
+import type { DeployInput, EndpointView } from '../rollout/endpoints.ts';
+import { globalOptions, cliConfig } from './context.ts';
+import { createPrinter, type Printer } from './output.ts';
+import { csvList, nonNegativeInt, positiveInt, versionRef } from './parse.ts';
+
+interface DeployFlags {
+  endpoint: string;
+  maxBatchSize?: number;
+  maxQueueDelayUs?: number;
+  preferredBatchSizes?: string[];
+  maxQueueSize?: number;
+  queueTimeoutMs?: number;
+}
+
+function batchingOf(o: DeployFlags): DeployInput['batching'] {
+  if (o.maxBatchSize === undefined) {
+    const stray = [o.maxQueueDelayUs, o.preferredBatchSizes, o.maxQueueSize, o.queueTimeoutMs].some((v) => v !== undefined);
+    if (stray) throw new ModelgateError('MG_USAGE', { detail: 'batching options need --max-batch-size' });
+    return null;
+  }
+  const preferred = o.preferredBatchSizes?.map((s) => positiveInt(s));
+  return {
+    maxBatchSize: o.maxBatchSize,
+    maxQueueDelayUs: o.maxQueueDelayUs ?? 0,
+    ...(preferred === undefined ? {} : { preferredBatchSizes: preferred }),
+    ...(o.maxQueueSize === undefined ? {} : { maxQueueSize: o.maxQueueSize }),
+    ...(o.queueTimeoutMs === undefined ? {} : { timeoutMs: o.queueTimeoutMs }),
+  };
+}
+
+async function deployRemote(url: string, input: DeployInput): Promise<EndpointView> {
+  let res: Response;
+  try {
+    res = await fetch(`${url.replace(/\/+$/, '')}/api/v1/endpoints`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input),
+    });
+  } catch (err) {
+    throw new ModelgateError('MG_UNAVAILABLE', { detail: `cannot reach ${url}: ${(err as Error).message}` }, { cause: err });
+  }
+  const body = (await res.json().catch(() => ({}))) as { error?: unknown; code?: unknown };
+  if (res.ok) return body as unknown as EndpointView;
+  const code = typeof body.code === 'string' && body.code in errorCatalogue ? body.code as ErrorCode : 'MG_INTERNAL';
+  const err = new ModelgateError(code, { detail: String(body.error ?? `HTTP ${res.status}`) });
+  if (typeof body.error === 'string') err.message = body.error;
+  throw err;
+}
+
+function show(printer: Printer, e: EndpointView): void {
+  printer.result(e, () => printer.fields([
+    ['endpoint', e.name], ['model', e.model], ['version', e.version], ['revision', e.revision],
+    ['batching', e.batching === null ? 'off' : JSON.stringify(e.batching)], ['updated', `${e.updatedAt} by ${e.updatedBy}`],
+  ]));
+}
+
+export function registerDeployCommand(program: Command): void {
+  program
+    .command('deploy')
+    .description('point an endpoint at a model version (loaded and warmed before traffic switches)')
+    .argument('<model>', 'model name')
+    .argument('<version>', 'version number or alias', versionRef)
+    .requiredOption('--endpoint <name>', 'endpoint name clients call')
+    .option('--max-batch-size <n>', 'turn on dynamic batching: largest batch (rows)', positiveInt)
+    .option('--max-queue-delay-us <n>', 'longest a request waits for others, in microseconds (default 0)', nonNegativeInt)
+    .option('--preferred-batch-sizes <list>', 'batch sizes to cut at once, e.g. 8,16', csvList)
+    .option('--max-queue-size <n>', 'requests allowed to wait; more get 503 with Retry-After', positiveInt)
+    .option('--queue-timeout-ms <n>', 'longest a request may wait in the queue', positiveInt)
+    .addHelpText('after', '\nExamples:\n  modelgate deploy fraud 3 --endpoint fraud\n  modelgate deploy fraud production --endpoint fraud --max-batch-size 32 --max-queue-delay-us 500 --url http://localhost:8080')
+    .action(async (model: string, version: number | string, o: DeployFlags, cmd: Command) => {
+      const opts = globalOptions(cmd);
+      const config = cliConfig(opts);
+      const printer = createPrinter(opts.json === true);
+      const input: DeployInput = { name: o.endpoint, model, version, batching: batchingOf(o) };
+      if (config.url) {
+        show(printer, await deployRemote(config.url, input));
+        return;
+      }
+      const { openServices } = await import('../app/services.ts');
+      const { openDataPlane } = await import('../app/data-plane.ts');
+      const services = await openServices(config);
+      const dataPlane = openDataPlane(config, services);
+      try {
+        show(printer, await dataPlane.endpoints.deploy(input, { actor: config.user }));
+      } finally {
+        await dataPlane.close();
+        await services.close();
+      }
+    });
+}
