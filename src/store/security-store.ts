@@ -22,6 +22,9 @@ export interface ApiKeyRecord {
   readonly revokedAt: string | null;
 }
 
+/** The prevHash of the first entry. */
+export const AUDIT_GENESIS = '0'.repeat(64);
+
 export type AuditOutcome = 'success' | 'denied' | 'failed';
 
 /** What a caller records; time, id and hashes are added when it is appended. */

@@ -1,0 +1,179 @@
+/**
+ * API keys: `mg_<prefix8>_<secret32>`, both parts base62 from crypto
+ * randomness (~190 bits in the secret). The prefix is public and identifies
+ * the key; the secret is kept only as a salted scrypt hash and compared in
+ * constant time. Verified keys are cached briefly (by a SHA-256 of the whole
+ * key) so serving does not pay scrypt on every request; a revocation in this
+ * process drops the cache entry at once, elsewhere within `cacheTtlMs`.
+ */
+import { createHash, randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../lib/clock.ts';
+import { fail } from '../lib/errors.ts';
+import type { ApiKeyRecord, SecurityStore } from '../store/security-store.ts';
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const KEY_PATTERN = /^mg_([0-9A-Za-z]{8})_([0-9A-Za-z]{32})$/;
+const PREFIX_PATTERN = /^[0-9A-Za-z]{8}$/;
+
+/** scrypt cost; the secret is random, so this guards a stolen table, not guessable passwords. */
+export interface ScryptParams {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+}
+export const DEFAULT_SCRYPT: ScryptParams = { N: 16384, r: 8, p: 1 };
+const HASH_BYTES = 32;
+
+function base62(length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += ALPHABET[randomInt(ALPHABET.length)];
+  return out;
+}
+
+function scryptAsync(secret: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(secret, salt, HASH_BYTES, { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r }, (err, key) =>
+      err ? reject(err) : resolve(key));
+  });
+}
+
+/** `scrypt$N$r$p$salt$hash` of a secret with a fresh salt. */
+export async function hashSecret(secret: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(secret, salt, params);
+  return ['scrypt', params.N, params.r, params.p, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+/** Whether the secret matches a stored hash; malformed stored hashes never match. */
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [N, r, p] = parts.slice(1, 4).map(Number);
+  if (![N, r, p].every((n) => Number.isInteger(n) && n > 0) || N > 2 ** 20) return false;
+  const expected = Buffer.from(parts[5], 'base64');
+  if (expected.length !== HASH_BYTES) return false;
+  const actual = await scryptAsync(secret, Buffer.from(parts[4], 'base64'), { N, r, p });
+  return timingSafeEqual(actual, expected);
+}
+
+/** Splits a presented key; null when it does not have the shape of one. */
+export function parseApiKey(key: string): { prefix: string; secret: string } | null {
+  const m = KEY_PATTERN.exec(key);
+  return m ? { prefix: m[1], secret: m[2] } : null;
+}
+
+export interface NewApiKey {
+  readonly name: string;
+  readonly role: string;
+  readonly createdBy: string;
+  /** ISO time, or null for a key that does not expire. */
+  readonly expiresAt: string | null;
+}
+
+export interface ApiKeysOptions {
+  readonly store: SecurityStore;
+  readonly clock: Clock;
+  readonly scrypt?: ScryptParams;
+  /** How long a verified key is trusted without reading the store again; default 10 s. */
+  readonly cacheTtlMs?: number;
+  /** Largest number of cached keys; the oldest is dropped first. Default 10,000. */
+  readonly cacheSize?: number;
+}
+
+interface CacheEntry {
+  readonly record: ApiKeyRecord;
+  readonly until: number;
+}
+
+export class ApiKeys {
+  readonly #store: SecurityStore;
+  readonly #clock: Clock;
+  readonly #scrypt: ScryptParams;
+  readonly #ttl: number;
+  readonly #size: number;
+  readonly #cache = new Map<string, CacheEntry>();
+
+  constructor(options: ApiKeysOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#scrypt = options.scrypt ?? DEFAULT_SCRYPT;
+    this.#ttl = options.cacheTtlMs ?? 10_000;
+    this.#size = options.cacheSize ?? 10_000;
+  }
+
+  /** Creates a key; the returned `key` is the only time the secret exists outside the caller's hands. */
+  async create(input: NewApiKey): Promise<{ key: string; record: ApiKeyRecord }> {
+    if (!/^[\x21-\x7e][\x20-\x7e]{0,99}$/.test(input.name)) {
+      fail('MG_VALIDATION_FAILED', { location: 'key name', detail: 'use 1 to 100 printable ASCII characters' });
+    }
+    if (input.expiresAt !== null && Number.isNaN(Date.parse(input.expiresAt))) {
+      fail('MG_VALIDATION_FAILED', { location: 'expiry', detail: `"${input.expiresAt}" is not an ISO-8601 time` });
+    }
+    const prefix = base62(8);
+    const secret = base62(32);
+    const record: ApiKeyRecord = {
+      prefix,
+      name: input.name,
+      role: input.role,
+      hash: await hashSecret(secret, this.#scrypt),
+      createdAt: this.#clock.iso(),
+      createdBy: input.createdBy,
+      expiresAt: input.expiresAt === null ? null : new Date(input.expiresAt).toISOString(),
+      revokedAt: null,
+    };
+    await this.#store.createApiKey(record);
+    return { key: `mg_${prefix}_${secret}`, record };
+  }
+
+  async revoke(prefix: string): Promise<ApiKeyRecord> {
+    if (!PREFIX_PATTERN.test(prefix)) fail('MG_SECURITY_KEY_NOT_FOUND', { prefix: JSON.stringify(prefix.slice(0, 16)) });
+    const record = await this.#store.revokeApiKey(prefix, this.#clock.iso());
+    for (const [k, v] of this.#cache) if (v.record.prefix === prefix) this.#cache.delete(k);
+    return record;
+  }
+
+  list(): Promise<readonly ApiKeyRecord[]> {
+    return this.#store.listApiKeys();
+  }
+
+  /**
+   * The record of a valid key. Unknown, wrong, expired and revoked keys are
+   * MG_AUTH_INVALID with a reason that names the prefix at most.
+   */
+  async verify(key: string): Promise<ApiKeyRecord> {
+    const parts = parseApiKey(key) ?? fail('MG_AUTH_INVALID', { reason: 'malformed API key' });
+    const now = this.#clock.now();
+    const cacheKey = createHash('sha256').update(key).digest('base64');
+    let record = this.#fresh(cacheKey, now);
+    if (!record) {
+      const stored = await this.#store.getApiKey(parts.prefix);
+      // Unknown prefix and wrong secret give the same answer. Prefixes are not secret (they appear in listings
+      // and logs), so skipping scrypt for an unknown one leaks nothing and spares the CPU under a flood.
+      if (!stored || !(await verifySecret(parts.secret, stored.hash))) fail('MG_AUTH_INVALID', { reason: 'unknown or wrong API key' });
+      record = stored;
+      this.#remember(cacheKey, record, now);
+    }
+    if (record.revokedAt !== null) fail('MG_AUTH_INVALID', { reason: `API key ${record.prefix} was revoked` });
+    if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now) {
+      fail('MG_AUTH_INVALID', { reason: `API key ${record.prefix} expired` });
+    }
+    return record;
+  }
+
+  #fresh(cacheKey: string, now: number): ApiKeyRecord | undefined {
+    const hit = this.#cache.get(cacheKey);
+    if (!hit) return undefined;
+    if (hit.until > now) return hit.record;
+    this.#cache.delete(cacheKey);
+    return undefined;
+  }
+
+  #remember(cacheKey: string, record: ApiKeyRecord, now: number): void {
+    if (this.#ttl <= 0) return;
+    if (this.#cache.size >= this.#size) {
+      const oldest = this.#cache.keys().next();
+      if (!oldest.done) this.#cache.delete(oldest.value);
+    }
+    this.#cache.set(cacheKey, { record, until: now + this.#ttl });
+  }
+}
