@@ -96,7 +96,7 @@ export function createPredictor(session: ModelSession, version: VersionRecord, d
       const p = get(probs);
       let probabilities: Float32Array | Float64Array | undefined;
       if (p !== undefined) {
-        probabilities = p.data instanceof Float64Array ? p.data : Float32Array.from(p.data as ArrayLike<number>);
+        probabilities = p.data instanceof Float64Array || p.data instanceof Float32Array ? p.data : Float32Array.from(p.data as ArrayLike<number>);
         if (probabilities.length % rows !== 0) fail('MG_EVAL_UNSUPPORTED_MODEL', { target, detail: `output "${p.name}" has ${probabilities.length} values for ${rows} rows` });
       }
       const cols = probabilities === undefined ? 0 : probabilities.length / rows;
