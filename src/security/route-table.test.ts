@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { isModelgateError } from '../lib/errors.ts';
 import { formatPermission } from './permissions.ts';
 import { ANONYMOUS, actorOf, authorize } from './principal.ts';
 import type { Principal } from './principal.ts';
-import { ROUTE_TABLE, findRoute, requirementFor } from './route-table.ts';
+import { ROUTE_TABLE, findRoute, requirementFor, routeTableRows } from './route-table.ts';
 import type { Requirement } from './route-table.ts';
 import { buildRoleTable, permissionsOfRoles } from './roles.ts';
 
@@ -88,5 +89,13 @@ test('permission matrix: every built-in role against every route', () => {
       }
       assert.equal(ok, allowed(row), `${role} ${row.method} ${row.url}`);
     }
+  }
+});
+
+test('docs/security.md lists every route of the table with its requirement', () => {
+  const docs = readFileSync(new URL('../../docs/security.md', import.meta.url), 'utf8');
+  for (const [method, url, requires] of routeTableRows()) {
+    const cell = requires === 'public' ? 'public' : requires.split(' + ').map((p) => `\`${p}\``).join(' + ');
+    assert.ok(docs.includes(`| ${method} | \`${url}\` | ${cell} |`), `${method} ${url}`);
   }
 });
