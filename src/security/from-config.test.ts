@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../config/load.ts';
 import { FakeClock } from '../lib/clock.ts';
 import { isModelgateError } from '../lib/errors.ts';
-import { securityFromConfig } from './from-config.ts';
+import { checkExposure, securityFromConfig } from './from-config.ts';
 import { signJwt } from './jwt-test-support.ts';
 
 const clock = new FakeClock('2026-01-01T00:00:00Z');
@@ -50,4 +50,13 @@ test('bad security options are MG_CONFIG_INVALID naming the key', () => {
   for (const env of cases) {
     assert.throws(() => securityFromConfig(loadConfig({ env }), clock), (err: unknown) => isModelgateError(err, 'MG_CONFIG_INVALID'), JSON.stringify(env));
   }
+});
+
+test('a server reachable from other machines needs authentication or --insecure', () => {
+  checkExposure(loadConfig({ env: {} }));
+  checkExposure(loadConfig({ env: { MODELGATE_SERVER__HOST: '::1' } }));
+  assert.throws(() => checkExposure(loadConfig({ env: { MODELGATE_SERVER__HOST: '0.0.0.0' } })), (err: unknown) =>
+    isModelgateError(err, 'MG_CONFIG_INVALID') && err.context.key === 'server.host');
+  checkExposure(loadConfig({ env: { MODELGATE_SERVER__HOST: '0.0.0.0', MODELGATE_SECURITY__AUTH: 'required' } }));
+  checkExposure(loadConfig({ env: { MODELGATE_SERVER__HOST: '0.0.0.0', MODELGATE_SECURITY__INSECURE: 'true' } }));
 });

@@ -63,3 +63,18 @@ export function securityFromConfig(config: Config, clock: Clock): SecuritySetup 
     fieldCrypto: fieldCryptoFromConfig(s.fieldKeys, s.fieldKeyId),
   };
 }
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i;
+
+/**
+ * Secure by default: a server reachable from other machines needs
+ * authentication unless the operator said `--insecure`. Called by `serve`
+ * before listening; MG_CONFIG_INVALID explains the two ways out.
+ */
+export function checkExposure(config: Config): void {
+  if (LOOPBACK.test(config.server.host) || config.security.auth === 'required' || config.security.insecure) return;
+  fail('MG_CONFIG_INVALID', {
+    key: 'server.host',
+    detail: `${config.server.host} is reachable from other machines; set security.auth: required (MODELGATE_SECURITY__AUTH=required) or pass --insecure`,
+  });
+}
