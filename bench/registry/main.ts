@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { loadConfig } from '../../src/config/load.ts';
 import { openServices } from '../../src/app/services.ts';
 import { HttpRegistryClient } from '../../src/cli/http-client.ts';
@@ -47,7 +48,7 @@ async function registerAndList(): Promise<void> {
   const services = await openServices(config);
   t = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
-    await services.registry.registerVersion('iris', [artifact], { metrics: { accuracy: 0.9 + i / 1e5 }, tags: { run: String(i) } });
+    await services.registry.registerVersion('iris', Readable.from([artifact]), { metrics: { accuracy: 0.9 + i / 1e5 }, tags: { run: String(i) } });
   }
   const register = seconds(t);
   t = process.hrtime.bigint();
