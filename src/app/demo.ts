@@ -136,3 +136,16 @@ export async function registerDemoModels(registry: RegistryApi, options: DemoOpt
   }
   return results;
 }
+
+/** What deploying needs: the endpoint service in process, or the HTTP API. */
+export type DeployDemo = (input: { name: string; model: string; version: number }) => Promise<unknown>;
+
+/** Deploys each registered demo model to an endpoint of the same name, serving the version just registered. */
+export async function deployDemoModels(results: readonly DemoResult[], deploy: DeployDemo): Promise<string[]> {
+  const names: string[] = [];
+  for (const r of results) {
+    await deploy({ name: r.model, model: r.model, version: r.version });
+    names.push(r.model);
+  }
+  return names;
+}

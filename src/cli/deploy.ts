@@ -38,7 +38,8 @@ function batchingOf(o: DeployFlags): DeployInput['batching'] {
   };
 }
 
-async function deployRemote(url: string, input: DeployInput): Promise<EndpointView> {
+/** POST /api/v1/endpoints on a server; its catalogue errors come back as ModelgateError. */
+export async function deployRemote(url: string, input: DeployInput): Promise<EndpointView> {
   let res: Response;
   try {
     res = await fetch(`${url.replace(/\/+$/, '')}/api/v1/endpoints`, {
