@@ -51,8 +51,14 @@ export function fillZeroes(shares: number[]): number[] {
   return shares.map((s) => (s === 0 ? fill : s));
 }
 
-function distinctCount(values: ArrayLike<number | string>): number {
-  return new Set(Array.from(values)).size;
+/** Whether the values hold more than `limit` distinct ones; stops counting as soon as they do. */
+function moreDistinctThan(values: ArrayLike<number | string>, limit: number): boolean {
+  const seen = new Set<number | string>();
+  for (let i = 0; i < values.length; i++) {
+    seen.add(values[i]!);
+    if (seen.size > limit) return true;
+  }
+  return false;
 }
 
 function countKeys(values: ArrayLike<number | string>): Map<string, number> {
@@ -74,7 +80,7 @@ export function binShares(
   let ref: number[];
   let cur: number[];
   let bins: Binned['bins'];
-  if (numeric && distinctCount(reference) > 20) {
+  if (numeric && moreDistinctThan(reference, 20)) {
     const r = reference as ArrayLike<number>;
     const c = current as ArrayLike<number>;
     let min = Infinity;

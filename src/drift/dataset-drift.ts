@@ -13,10 +13,11 @@ import type { FeatureProfile, ReferenceProfile } from '../store/registry-types.t
 import { binShares, fillZeroes, histogramCounts } from './binning.ts';
 import { chiSquareCounts, countCategories } from './chi-square.ts';
 import { jensenShannon } from './jensen-shannon.ts';
-import { ksTwoSample } from './ks.ts';
+import { ksTwoSampleSorted } from './ks.ts';
 import { psi } from './psi.ts';
 import { isPValueTest, selectTest, type ColumnKind, type ColumnTestOverride, type DriftTestName } from './select.ts';
-import { wassersteinNormed } from './wasserstein.ts';
+import { distinctSorted, finiteValues, sortedCopy } from './sort.ts';
+import { normalisedByStd, populationStd, wassersteinSorted } from './wasserstein.ts';
 import { zTestCounts } from './z-test.ts';
 
 export interface Columns {
@@ -58,16 +59,20 @@ export interface DatasetDrift {
   readonly datasetDrift: boolean;
 }
 
-/** One side of a comparison: numeric values, or category counts. */
+/**
+ * One side of a comparison: numeric values sorted once (every numeric test and
+ * the binning read them sorted), or category counts.
+ */
 type Side =
-  | { readonly kind: 'numeric'; readonly values: number[]; readonly rows: number; readonly std?: number; readonly histogram?: { edges: readonly number[]; counts: readonly number[] }; readonly distinct?: number }
+  | { readonly kind: 'numeric'; readonly sorted: Float64Array; readonly rows: number; readonly std: number; readonly histogram?: { edges: readonly number[]; counts: readonly number[] }; readonly distinct?: number }
   | { readonly kind: 'categorical'; readonly counts: Map<string, number>; readonly rows: number };
 
 function rawSide(values: readonly (number | string | boolean | null)[], numeric: boolean): Side {
   if (numeric) {
-    const out: number[] = [];
-    for (const v of values) if (typeof v === 'number' && Number.isFinite(v)) out.push(v);
-    return { kind: 'numeric', values: out, rows: out.length };
+    const finite = finiteValues(values);
+    // The standard deviation is summed in the data's own order, as numpy sums it.
+    const std = finite.length > 0 ? populationStd(finite) : 0;
+    return { kind: 'numeric', sorted: sortedCopy(finite), rows: finite.length, std };
   }
   const present = values.filter((v) => v !== null && !(typeof v === 'number' && !Number.isFinite(v))).map(String);
   return { kind: 'categorical', counts: countCategories(present), rows: present.length };
@@ -77,18 +82,19 @@ function profileSide(profile: FeatureProfile): Side {
   if (profile.kind === 'categorical') return { kind: 'categorical', counts: new Map(Object.entries(profile.frequencies)), rows: profile.count };
   const n = profile.count;
   return {
-    kind: 'numeric', values: [...profile.sample], rows: n, distinct: profile.distinct, histogram: profile.histogram,
+    kind: 'numeric', sorted: sortedCopy(profile.sample), rows: n, distinct: profile.distinct, histogram: profile.histogram,
     // The profile keeps the sample standard deviation; Evidently normalises by the population one.
     std: n > 1 ? profile.std * Math.sqrt((n - 1) / n) : 0,
   };
 }
 
 function counts(side: Side): Map<string, number> {
-  return side.kind === 'categorical' ? side.counts : countCategories(side.values);
+  return side.kind === 'categorical' ? side.counts : countCategories(side.sorted);
 }
 
 function distinctTogether(ref: Side, cur: Side): number {
   if (ref.kind === 'numeric' && ref.distinct !== undefined && ref.distinct > 5) return ref.distinct;
+  if (ref.kind === 'numeric' && cur.kind === 'numeric') return distinctSorted(ref.sorted, cur.sorted);
   return new Set([...counts(ref).keys(), ...counts(cur).keys()]).size;
 }
 
@@ -97,14 +103,15 @@ function shares(ref: Side, cur: Side, fill: boolean): { reference: number[]; cur
     if (ref.histogram !== undefined && (ref.distinct ?? 0) > 20 && ref.histogram.edges.length > 1) {
       // A stored profile: the training histogram's edges; current values outside them count in the end bins.
       const edges = [...ref.histogram.edges];
-      edges[0] = Math.min(edges[0]!, ...cur.values);
-      edges[edges.length - 1] = Math.max(edges.at(-1)!, ...cur.values);
+      const n = cur.sorted.length;
+      edges[0] = Math.min(edges[0]!, cur.sorted[0]!);
+      edges[edges.length - 1] = Math.max(edges.at(-1)!, cur.sorted[n - 1]!);
       const total = ref.histogram.counts.reduce((s, v) => s + v, 0);
       const r = ref.histogram.counts.map((c) => c / total);
-      const c = histogramCounts(cur.values, edges).map((k) => k / cur.values.length);
+      const c = histogramCounts(cur.sorted, edges).map((k) => k / n);
       return fill ? { reference: fillZeroes(r), current: fillZeroes(c) } : { reference: r, current: c };
     }
-    return binShares(ref.values, cur.values, true, fill);
+    return binShares(ref.sorted, cur.sorted, true, fill);
   }
   const rc = counts(ref);
   const cc = counts(cur);
@@ -118,12 +125,12 @@ function runTest(test: DriftTestName, ref: Side, cur: Side): { score: number; pV
   switch (test) {
     case 'ks': {
       if (ref.kind !== 'numeric' || cur.kind !== 'numeric') return fail('MG_DRIFT_INVALID_OPTIONS', { detail: 'ks needs a numeric column' });
-      const r = ksTwoSample(ref.values, cur.values);
+      const r = ksTwoSampleSorted(ref.sorted, cur.sorted);
       return { score: r.pValue, pValue: r.pValue, statistic: r.statistic };
     }
     case 'wasserstein': {
       if (ref.kind !== 'numeric' || cur.kind !== 'numeric') return fail('MG_DRIFT_INVALID_OPTIONS', { detail: 'wasserstein needs a numeric column' });
-      const d = wassersteinNormed(ref.values, cur.values, ref.std);
+      const d = normalisedByStd(wassersteinSorted(ref.sorted, cur.sorted), ref.std);
       return { score: d, statistic: d };
     }
     case 'chisquare': {

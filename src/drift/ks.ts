@@ -7,6 +7,7 @@
  * every observed value.
  */
 import { fail } from '../lib/errors.ts';
+import { sortedCopy } from './sort.ts';
 import { kolmogorovSf } from './special.ts';
 
 export interface KsResult {
@@ -91,8 +92,14 @@ export function ksTwoSample(sample1: ArrayLike<number>, sample2: ArrayLike<numbe
   if (sample1.length === 0 || sample2.length === 0) {
     fail('MG_DRIFT_EMPTY_SAMPLE', { test: 'ks', detail: 'both samples need at least one value' });
   }
-  const a = Float64Array.from(sample1).sort();
-  const b = Float64Array.from(sample2).sort();
+  return ksTwoSampleSorted(sortedCopy(sample1), sortedCopy(sample2));
+}
+
+/** The same test on samples already sorted ascending (no NaN), so a caller that holds sorted columns sorts them once. */
+export function ksTwoSampleSorted(a: Float64Array, b: Float64Array): KsResult {
+  if (a.length === 0 || b.length === 0) {
+    fail('MG_DRIFT_EMPTY_SAMPLE', { test: 'ks', detail: 'both samples need at least one value' });
+  }
   const n1 = a.length;
   const n2 = b.length;
   const d = statistic(a, b);

@@ -5,11 +5,16 @@
  * (at least 0.001) so that one threshold fits every column's scale.
  */
 import { fail } from '../lib/errors.ts';
+import { sortedCopy } from './sort.ts';
 
 export function wasserstein(u: ArrayLike<number>, v: ArrayLike<number>): number {
   if (u.length === 0 || v.length === 0) fail('MG_DRIFT_EMPTY_SAMPLE', { test: 'wasserstein', detail: 'both samples need at least one value' });
-  const a = Float64Array.from(u).sort();
-  const b = Float64Array.from(v).sort();
+  return wassersteinSorted(sortedCopy(u), sortedCopy(v));
+}
+
+/** The distance between samples already sorted ascending (no NaN). */
+export function wassersteinSorted(a: Float64Array, b: Float64Array): number {
+  if (a.length === 0 || b.length === 0) fail('MG_DRIFT_EMPTY_SAMPLE', { test: 'wasserstein', detail: 'both samples need at least one value' });
   let i = 0;
   let j = 0;
   let prev = Math.min(a[0]!, b[0]!);
@@ -35,5 +40,10 @@ export function populationStd(values: ArrayLike<number>): number {
 }
 
 export function wassersteinNormed(reference: ArrayLike<number>, current: ArrayLike<number>, referenceStd = populationStd(reference)): number {
-  return wasserstein(reference, current) / Math.max(referenceStd, 0.001);
+  return normalisedByStd(wasserstein(reference, current), referenceStd);
+}
+
+/** Evidently's normalisation: the distance over the reference's population standard deviation, at least 0.001. */
+export function normalisedByStd(distance: number, referenceStd: number): number {
+  return distance / Math.max(referenceStd, 0.001);
 }
