@@ -12,7 +12,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Config } from '../config/load.ts';
 import { buildApp } from './build.ts';
-import { openDataPlane } from './data-plane.ts';
+import { openDataPlane, workerSessionOptions } from './data-plane.ts';
 import { openServices } from './services.ts';
 
 type Message =
@@ -96,8 +96,7 @@ export function startPrimary(config: Config, events: PrimaryEvents = {}): Cluste
 export async function runWorker(config: Config): Promise<void> {
   const services = await openServices(config);
   const dataPlane = openDataPlane(config, services, {
-    // One thread per session: the workers already use every core.
-    session: { intraOpNumThreads: 1, interOpNumThreads: 1 },
+    session: workerSessionOptions(config.runtime, workerCount(config)),
     onChange: (endpoint) => process.send?.({ type: 'modelgate:changed', endpoint } satisfies Message),
   });
   await dataPlane.restore();

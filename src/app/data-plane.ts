@@ -4,10 +4,12 @@
  * HTTP app, the cluster worker and the CLI's local `deploy` all open it here.
  */
 import type { Config } from '../config/load.ts';
+import { fail } from '../lib/errors.ts';
 import { ModelPool } from '../inference/model-pool.ts';
 import { Router } from '../inference/router.ts';
+import type { InputLimits } from '../inference/served-model.ts';
 import { EndpointService, type EndpointLogger, type RestoreResult } from '../rollout/endpoints.ts';
-import type { SessionOptions } from '../runtime/session.ts';
+import type { ExecutionProvider, GraphOptimizationLevel, SessionOptions } from '../runtime/session.ts';
 import type { Services } from './services.ts';
 
 export interface DataPlane {
@@ -21,15 +23,49 @@ export interface DataPlane {
 }
 
 export interface DataPlaneOptions {
+  /** Overrides the session options derived from `config.runtime`. */
   readonly session?: SessionOptions;
   readonly logger?: EndpointLogger;
   /** Called after this process changed an endpoint (the cluster worker tells the primary). */
   readonly onChange?: (endpoint: string) => void;
 }
 
+const providers: readonly ExecutionProvider[] = ['cpu', 'cuda'];
+
+/** ONNX Runtime session options from `config.runtime`; 0 threads leaves the choice to the runtime. */
+export function sessionOptionsFrom(runtime: Config['runtime']): SessionOptions {
+  const unknown = runtime.executionProviders.find((p) => !(providers as readonly string[]).includes(p));
+  if (unknown !== undefined) fail('MG_CONFIG_INVALID', { key: 'runtime.executionProviders', detail: `"${unknown}" is not one of ${providers.join(', ')}` });
+  return {
+    graphOptimizationLevel: runtime.graphOptimizationLevel as GraphOptimizationLevel,
+    executionProviders: runtime.executionProviders as readonly ExecutionProvider[],
+    ...(runtime.intraOpThreads === 0 ? {} : { intraOpNumThreads: runtime.intraOpThreads }),
+    ...(runtime.interOpThreads === 0 ? {} : { interOpNumThreads: runtime.interOpThreads }),
+  };
+}
+
+/**
+ * Session options for a cluster worker: as configured, except that a thread
+ * count left to the runtime becomes 1 when several workers share the cores,
+ * so N workers do not each start one thread per core.
+ */
+export function workerSessionOptions(runtime: Config['runtime'], workers: number): SessionOptions {
+  const options = sessionOptionsFrom(runtime);
+  if (workers <= 1) return options;
+  return { intraOpNumThreads: 1, interOpNumThreads: 1, ...options };
+}
+
+/** Limits every protocol applies before inference, from `config.runtime`. */
+export function inputLimitsFrom(runtime: Config['runtime']): InputLimits {
+  return {
+    allowNonFinite: runtime.allowNonFinite,
+    ...(runtime.maxBatchRows === 0 ? {} : { maxBatchSize: runtime.maxBatchRows }),
+  };
+}
+
 export function openDataPlane(config: Config, services: Services, options: DataPlaneOptions = {}): DataPlane {
-  const pool = new ModelPool((sha256) => services.blobs.localPath(sha256), options.session ?? {});
-  const router = new Router(pool);
+  const pool = new ModelPool((sha256) => services.blobs.localPath(sha256), options.session ?? sessionOptionsFrom(config.runtime));
+  const router = new Router(pool, inputLimitsFrom(config.runtime));
   const endpoints = new EndpointService({
     store: services.endpoints,
     registry: services.registry,

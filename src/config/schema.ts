@@ -43,6 +43,14 @@ export const configSchema = {
     workers: { type: 'int', default: 0, min: 0, max: 256, doc: 'Data-plane worker processes; 0 means one per CPU core.' },
     bodyLimit: { type: 'bytes', default: '32mb', doc: 'Largest JSON or binary request body.' },
   },
+  runtime: {
+    intraOpThreads: { type: 'int', default: 0, min: 0, max: 256, doc: 'ONNX Runtime threads inside one operator, per session; 0: the runtime default (one per core).' },
+    interOpThreads: { type: 'int', default: 0, min: 0, max: 256, doc: 'ONNX Runtime threads running independent operators, per session; 0: the runtime default.' },
+    graphOptimizationLevel: { type: 'enum', values: ['disabled', 'basic', 'extended', 'all'], default: 'all', doc: 'ONNX Runtime graph optimisation level.' },
+    executionProviders: { type: 'stringList', default: ['cpu'], doc: 'Execution providers in order of preference (cpu, cuda); cuda falls back to cpu, with the reason in the model metadata.' },
+    allowNonFinite: { type: 'bool', default: false, doc: 'Accept NaN and infinity in float inputs.' },
+    maxBatchRows: { type: 'int', default: 0, min: 0, doc: 'Largest first (batch) dimension accepted per request; 0: no limit (dynamic batching sets its own).' },
+  },
   registry: {
     maxArtifactBytes: { type: 'bytes', default: '4gb', doc: 'Largest artifact accepted at registration.' },
     archivePreviousOnMove: { type: 'bool', default: false, doc: 'Archive the version an alias leaves when it moves.' },

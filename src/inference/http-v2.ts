@@ -40,6 +40,7 @@ function modelMetadata(route: Route): Record<string, unknown> {
     parameters: {
       model: route.endpoint.model,
       execution_provider: route.provider,
+      ...(route.providerFallback === undefined ? {} : { execution_provider_fallback: route.providerFallback }),
       batching: route.batching,
       ...(route.model.features === null ? {} : { features: route.model.features }),
       ...(route.classLabels === undefined ? {} : { class_labels: route.classLabels }),

@@ -23,6 +23,8 @@ export class Route {
   readonly classLabels: readonly unknown[] | undefined;
   /** Execution provider in use, for model metadata. */
   readonly provider: string;
+  /** Why a preferred execution provider (e.g. cuda) was not used, when one was not. */
+  readonly providerFallback: string | undefined;
   /** Batching in effect (null when off, or when the model's first dimension is fixed). */
   readonly batching: EndpointRecord['batching'];
   readonly #pooled: PooledSession;
@@ -39,6 +41,7 @@ export class Route {
     const labels = version.extra.classLabels;
     this.classLabels = Array.isArray(labels) ? labels : undefined;
     this.provider = session.provider.provider;
+    this.providerFallback = session.provider.fallbackReason;
     const batching = endpoint.batching !== null && isBatchable(this.model) ? endpoint.batching : null;
     this.batching = batching;
     this.limits = batching === null ? defaults : { ...defaults, maxBatchSize: batching.maxBatchSize };
