@@ -21,6 +21,10 @@ export function isMissing(text: string): boolean {
   return MISSING.has(text);
 }
 
+export function isBooleanText(text: string): boolean {
+  return BOOLEAN.test(text);
+}
+
 export function parseNumber(text: string): number | undefined {
   if (!NUMBER.test(text)) return undefined;
   const n = Number(text);
@@ -148,7 +152,8 @@ export interface CsvReadOptions {
   readonly onColumns?: (columns: readonly string[]) => void;
 }
 
-function checkHeader(file: string, header: string[]): string[] {
+/** Header names, trimmed; MG_DATA_INVALID for an empty or repeated name. */
+export function checkHeader(file: string, header: string[]): string[] {
   const names = header.map((h) => h.trim());
   const seen = new Set<string>();
   for (const [i, name] of names.entries()) {

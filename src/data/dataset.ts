@@ -5,6 +5,7 @@
  */
 import { extname } from 'node:path';
 import { fail } from '../lib/errors.ts';
+import { readCsvColumnsWithRetry, type BatchColumn } from './csv-batches.ts';
 import { readCsv } from './csv.ts';
 import { readJsonl } from './jsonl.ts';
 import { readParquet } from './parquet.ts';
@@ -76,11 +77,52 @@ export interface ColumnData {
   readonly values: Record<string, (number | string | null)[]>;
 }
 
+/** Appends a batch column's first `rows` values in ColumnData's form (null for missing, booleans as text). */
+export function appendColumn(target: (number | string | null)[], source: BatchColumn, rows: number): void {
+  if (source.type === 'number') {
+    const v = source.values;
+    for (let r = 0; r < rows; r++) target.push(Number.isNaN(v[r]!) ? null : v[r]!);
+  } else if (source.type === 'boolean') {
+    for (let r = 0; r < rows; r++) {
+      const b = source.values[r]!;
+      target.push(b === null ? null : String(b));
+    }
+  } else for (let r = 0; r < rows; r++) target.push(source.values[r]!);
+}
+
+/** CSV and TSV straight into columns, without a row object per record. */
+async function loadCsvColumns(file: string, format: 'csv' | 'tsv', options: ReadDatasetOptions): Promise<ColumnData> {
+  let columns: string[] = [];
+  let values: Record<string, (number | string | null)[]> = {};
+  let rows = 0;
+  let totalBytes = 0;
+  const onBytes = (bytesRead: number, total: number): void => {
+    totalBytes = total;
+    options.onProgress?.({ bytesRead, totalBytes, rows });
+  };
+  const onHeader = (names: readonly string[]): void => {
+    columns = [...names];
+    values = Object.fromEntries(names.map((n) => [n, []]));
+    rows = 0;
+    options.onColumns?.(names);
+  };
+  await readCsvColumnsWithRetry(file, { delimiter: format === 'tsv' ? '\t' : ',', onBytes, onHeader }, async (batches) => {
+    for await (const batch of batches) {
+      for (const [j, name] of columns.entries()) appendColumn(values[name]!, batch.columns[j]!, batch.rows);
+      rows += batch.rows;
+    }
+  });
+  options.onProgress?.({ bytesRead: totalBytes, totalBytes, rows });
+  return { columns, rows, values };
+}
+
 /**
  * Loads a whole data set into columns. Booleans become the strings "true" and
  * "false" (they are categories to statistics); keys a JSONL row lacks are null.
  */
 export async function loadColumns(file: string, options: ReadDatasetOptions = {}): Promise<ColumnData> {
+  const format = datasetFormat(file, options.format);
+  if (format === 'csv' || format === 'tsv') return loadCsvColumns(file, format, options);
   const columns: string[] = [];
   const values: Record<string, (number | string | null)[]> = {};
   let rows = 0;
