@@ -9,9 +9,10 @@ import { fail, isModelgateError } from '../lib/errors.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { CallContext } from '../registry/api.ts';
 import { nameProblem } from '../registry/names.ts';
-import type { BatchingSpec, EndpointRecord, EndpointStore } from '../store/endpoint-store.ts';
+import { emptyPolicy, type BatchingSpec, type EndpointRecord, type EndpointStore, type TrafficPolicy } from '../store/endpoint-store.ts';
 import type { VersionRecord } from '../store/registry-types.ts';
 import { checkBatching } from './endpoints-batching.ts';
+import { checkPolicy } from './traffic-policy.ts';
 
 /** What the service needs from the registry. */
 export interface VersionSource {
@@ -20,7 +21,8 @@ export interface VersionSource {
 
 /** What the service needs from the data plane (the in-memory router). */
 export interface RoutingTable {
-  prepare(endpoint: EndpointRecord, version: VersionRecord): Promise<{ commit(record?: EndpointRecord): Promise<void>; discard(): Promise<void> }>;
+  /** Loads every version the record's policy names (their registry records given) without routing to them. */
+  prepare(endpoint: EndpointRecord, versions: readonly VersionRecord[]): Promise<{ commit(record?: EndpointRecord): Promise<void>; discard(): Promise<void> }>;
   remove(name: string): Promise<void>;
   markFailed(name: string, reason: string): void;
   revision(name: string): number | undefined;
@@ -34,6 +36,16 @@ export interface DeployInput {
   readonly version: number | string;
   /** Dynamic batching; maxQueueDelayUs defaults to 0. null or absent: off. */
   readonly batching?: (Omit<BatchingSpec, 'maxQueueDelayUs'> & { readonly maxQueueDelayUs?: number }) | null;
+}
+
+/** A change of stable version and traffic policy, as the rollout controller makes it. */
+export interface RoutingChange {
+  readonly version: number;
+  readonly policy: TrafficPolicy;
+}
+
+function policyVersionList(version: number, p: TrafficPolicy): number[] {
+  return [...new Set([version, ...(p.candidate ? [p.candidate.version] : []), ...(p.shadow ? [p.shadow.version] : []), ...p.previews])];
 }
 
 export type EndpointState = { readonly kind: 'serving' } | { readonly kind: 'failed'; readonly reason: string } | { readonly kind: 'pending' };
@@ -99,23 +111,45 @@ export class EndpointService {
     return this.#serial(input.name, async () => {
       const version = await this.#deps.registry.getVersion(input.model, input.version);
       if (version.status !== 'ready') fail('MG_REGISTRY_VERSION_NOT_READY', { model: version.model, version: version.version, status: version.status });
-      const at = this.#deps.clock.iso();
-      const actor = ctx.actor ?? this.#deps.defaultActor;
-      const provisional: EndpointRecord = {
-        name: input.name, model: version.model, version: version.version, batching, revision: 0, createdAt: at, updatedAt: at, updatedBy: actor,
-      };
-      const prepared = await this.#deps.routing.prepare(provisional, version);
-      let record: EndpointRecord;
-      try {
-        record = await this.#deps.store.put({ name: input.name, model: version.model, version: version.version, batching, actor, at });
-      } catch (err) {
-        await prepared.discard();
-        throw err;
-      }
-      await prepared.commit(record);
-      this.#deps.onChange?.(record.name);
-      return this.#view(record);
+      return this.#apply(input.name, version.model, [version], { version: version.version, policy: emptyPolicy }, batching, ctx.actor ?? this.#deps.defaultActor);
     });
+  }
+
+  /**
+   * Sets the endpoint's stable version and traffic policy (candidate weight,
+   * shadow, previews): every version named is loaded and warmed first, then
+   * stored and switched in one step. Batching stays as it is.
+   */
+  setRouting(name: string, change: RoutingChange, ctx: CallContext = {}): Promise<EndpointView> {
+    return this.#serial(name, async () => {
+      const current = await this.#deps.store.get(name);
+      if (current === null) fail('MG_ENDPOINT_NOT_FOUND', { endpoint: name });
+      checkPolicy(name, change);
+      const versions = await Promise.all(policyVersionList(change.version, change.policy).map(async (v) => {
+        const version = await this.#deps.registry.getVersion(current.model, v);
+        if (version.status !== 'ready') fail('MG_REGISTRY_VERSION_NOT_READY', { model: version.model, version: version.version, status: version.status });
+        return version;
+      }));
+      return this.#apply(name, current.model, versions, change, current.batching, ctx.actor ?? this.#deps.defaultActor);
+    });
+  }
+
+  async #apply(name: string, model: string, versions: readonly VersionRecord[], change: RoutingChange, batching: BatchingSpec | null, actor: string): Promise<EndpointView> {
+    const at = this.#deps.clock.iso();
+    const provisional: EndpointRecord = {
+      name, model, version: change.version, batching, policy: change.policy, revision: 0, createdAt: at, updatedAt: at, updatedBy: actor,
+    };
+    const prepared = await this.#deps.routing.prepare(provisional, versions);
+    let record: EndpointRecord;
+    try {
+      record = await this.#deps.store.put({ name, model, version: change.version, batching, policy: change.policy, actor, at });
+    } catch (err) {
+      await prepared.discard();
+      throw err;
+    }
+    await prepared.commit(record);
+    this.#deps.onChange?.(record.name);
+    return this.#view(record);
   }
 
   async list(): Promise<EndpointView[]> {
@@ -161,8 +195,8 @@ export class EndpointService {
 
   async #load(record: EndpointRecord): Promise<RestoreResult> {
     try {
-      const version = await this.#deps.registry.getVersion(record.model, record.version);
-      const prepared = await this.#deps.routing.prepare(record, version);
+      const versions = await Promise.all(policyVersionList(record.version, record.policy).map((v) => this.#deps.registry.getVersion(record.model, v)));
+      const prepared = await this.#deps.routing.prepare(record, versions);
       await prepared.commit(record);
       return { kind: 'loaded', endpoint: record.name, model: record.model, version: record.version };
     } catch (err) {

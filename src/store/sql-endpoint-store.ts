@@ -4,11 +4,16 @@
  * revision is bumped by the upsert itself, so concurrent writers from several
  * workers never hand out the same revision twice for one endpoint.
  */
-import type { BatchingSpec, EndpointRecord, EndpointStore, EndpointWrite } from './endpoint-store.ts';
+import { emptyPolicy, type BatchingSpec, type EndpointRecord, type EndpointStore, type EndpointWrite, type TrafficPolicy } from './endpoint-store.ts';
 import type { SqlDriver, SqlRow } from './sql-driver.ts';
 
 function iso(value: unknown): string {
   return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+}
+
+function json<T>(value: unknown): T | null {
+  if (value === null || value === undefined) return null;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
 
 function toEndpoint(row: SqlRow): EndpointRecord {
@@ -20,11 +25,17 @@ function toEndpoint(row: SqlRow): EndpointRecord {
     model: String(row.model),
     version: Number(row.version),
     batching,
+    policy: { ...emptyPolicy, ...json<TrafficPolicy>(row.policy) },
     revision: Number(row.revision),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     updatedBy: String(row.updated_by),
   };
+}
+
+function policyVersions(p: TrafficPolicy | null): number[] {
+  if (p === null) return [];
+  return [...(p.candidate ? [p.candidate.version] : []), ...(p.shadow ? [p.shadow.version] : []), ...(p.previews ?? [])];
 }
 
 export class SqlEndpointStore implements EndpointStore {
@@ -43,13 +54,14 @@ export class SqlEndpointStore implements EndpointStore {
 
   async put(w: EndpointWrite): Promise<EndpointRecord> {
     const batching = w.batching === null ? null : JSON.stringify(w.batching);
+    const policy = JSON.stringify(w.policy ?? emptyPolicy);
     const [row] = await this.#db.query(
-      `INSERT INTO endpoints (name, model, version, batching, revision, created_at, updated_at, updated_by)
-       VALUES (?, ?, ?, ?, 1, ?, ?, ?)
+      `INSERT INTO endpoints (name, model, version, batching, policy, revision, created_at, updated_at, updated_by)
+       VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET model = excluded.model, version = excluded.version, batching = excluded.batching,
-         revision = endpoints.revision + 1, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+         policy = excluded.policy, revision = endpoints.revision + 1, updated_at = excluded.updated_at, updated_by = excluded.updated_by
        RETURNING *`,
-      [w.name, w.model, w.version, batching, w.at, w.at, w.actor],
+      [w.name, w.model, w.version, batching, policy, w.at, w.at, w.actor],
     );
     return toEndpoint(row);
   }
@@ -69,8 +81,8 @@ export class SqlEndpointStore implements EndpointStore {
   }
 
   async isDeployed(model: string, version: number): Promise<boolean> {
-    const rows = await this.#db.query('SELECT 1 AS hit FROM endpoints WHERE model = ? AND version = ? LIMIT 1', [model, version]);
-    return rows.length > 0;
+    const rows = await this.#db.query('SELECT version, policy FROM endpoints WHERE model = ?', [model]);
+    return rows.some((row) => Number(row.version) === version || policyVersions(json<TrafficPolicy>(row.policy)).includes(version));
   }
 
   async close(): Promise<void> {

@@ -143,4 +143,50 @@ export const postgresMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'rollouts',
+    sql: `
+      -- Traffic policy beside the stable version: candidate weight, shadow mirror, previews, sticky key.
+      ALTER TABLE endpoints ADD COLUMN policy jsonb;
+      CREATE TABLE rollouts (
+        id text PRIMARY KEY,
+        endpoint text NOT NULL,
+        model text NOT NULL,
+        strategy text NOT NULL,
+        stable_version integer NOT NULL,
+        candidate_version integer NOT NULL,
+        plan jsonb NOT NULL,
+        phase text NOT NULL,
+        -- 1 while pending, progressing, paused or promoting: at most one such rollout per endpoint.
+        active integer NOT NULL,
+        state jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        created_by text NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+      CREATE UNIQUE INDEX rollouts_one_active ON rollouts (endpoint) WHERE active = 1;
+      CREATE INDEX rollouts_endpoint ON rollouts (endpoint, created_at);
+      CREATE TABLE rollout_events (
+        id bigserial PRIMARY KEY,
+        endpoint text NOT NULL,
+        rollout_id text,
+        at timestamptz NOT NULL,
+        actor text NOT NULL,
+        kind text NOT NULL,
+        reason text NOT NULL,
+        details jsonb NOT NULL
+      );
+      CREATE INDEX rollout_events_endpoint ON rollout_events (endpoint, id);
+      -- Shadow comparisons, one row per serving process, summed by the controller.
+      CREATE TABLE shadow_stats (
+        endpoint text NOT NULL,
+        source text NOT NULL,
+        shadow_version integer NOT NULL,
+        data jsonb NOT NULL,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (endpoint, source)
+      );
+    `,
+  },
 ];

@@ -142,4 +142,50 @@ export const sqliteMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'rollouts',
+    sql: `
+      -- Traffic policy beside the stable version: candidate weight, shadow mirror, previews, sticky key.
+      ALTER TABLE endpoints ADD COLUMN policy TEXT;
+      CREATE TABLE rollouts (
+        id TEXT PRIMARY KEY,
+        endpoint TEXT NOT NULL,
+        model TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        stable_version INTEGER NOT NULL,
+        candidate_version INTEGER NOT NULL,
+        plan TEXT NOT NULL,
+        phase TEXT NOT NULL,
+        -- 1 while pending, progressing, paused or promoting: at most one such rollout per endpoint.
+        active INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX rollouts_one_active ON rollouts (endpoint) WHERE active = 1;
+      CREATE INDEX rollouts_endpoint ON rollouts (endpoint, created_at);
+      CREATE TABLE rollout_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        endpoint TEXT NOT NULL,
+        rollout_id TEXT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        details TEXT NOT NULL
+      );
+      CREATE INDEX rollout_events_endpoint ON rollout_events (endpoint, id);
+      -- Shadow comparisons, one row per serving process, summed by the controller.
+      CREATE TABLE shadow_stats (
+        endpoint TEXT NOT NULL,
+        source TEXT NOT NULL,
+        shadow_version INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (endpoint, source)
+      );
+    `,
+  },
 ];
