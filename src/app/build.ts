@@ -5,7 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/load.ts';
-import { installActor } from '../http/actor.ts';
+import { installActor, type ActorResolver } from '../http/actor.ts';
 import { installErrorHandlers } from '../http/errors.ts';
 import { registerOpenApi } from '../http/openapi.ts';
 import { registryRoutes } from '../http/registry.ts';
@@ -17,6 +17,8 @@ import { openServices, type Services, type ServiceOptions } from './services.ts'
 export interface AppDeps extends ServiceOptions {
   /** Services opened by the caller (closed by the caller); otherwise opened here and closed with the app. */
   readonly services?: Services;
+  /** Who a request acts as; default: the configured user (until authentication replaces it). */
+  readonly resolveActor?: ActorResolver;
   /** Data plane opened by the caller (closed by the caller); otherwise opened here, restored, and closed with the app. */
   readonly dataPlane?: DataPlane;
   /** Options for the data plane opened here. */
@@ -36,7 +38,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     const services = deps.services ?? (await openServices(config, { ...deps, logger: deps.logger ?? app.log }));
     if (!deps.services) app.addHook('onClose', async () => services.close());
     installErrorHandlers(app, { bodyLimit: config.server.bodyLimit, maxArtifactBytes: config.registry.maxArtifactBytes });
-    installActor(app, config);
+    installActor(app, config, deps.resolveActor);
     await registerOpenApi(app, API_VERSION);
     await app.register(registryRoutes, { prefix: '/api/v1', registry: services.registry, config });
     const dataPlane = deps.dataPlane ?? openDataPlane(config, services, { logger: app.log, ...deps.dataPlaneOptions });

@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/load.ts';
 import { buildApp, type AppDeps } from './build.ts';
 
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export interface RunningServer {
   readonly app: FastifyInstance;
   /** http://host:port the server answers on (the real port when 0 was asked for). */
@@ -37,7 +39,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const close = (): Promise<void> => {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
-    closing ??= app.close();
+    // In-flight requests get a grace period; sockets still open after it (kept-alive
+    // downloads, stalled uploads) are cut so shutdown never waits out keep-alive timers.
+    const grace = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    grace.unref();
+    closing ??= app.close().finally(() => clearTimeout(grace));
     return closing;
   };
   if (options.handleSignals) {

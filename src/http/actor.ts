@@ -18,10 +18,12 @@ export function resolveActor(_request: FastifyRequest, config: Config): string {
   return config.user;
 }
 
-/** Decorates every request with `actor`; install on the root instance. */
-export function installActor(app: FastifyInstance, config: Config): void {
+export type ActorResolver = (request: FastifyRequest, config: Config) => string;
+
+/** Decorates every request with `actor`; install on the root instance. `resolve` replaces the default (authentication, tests). */
+export function installActor(app: FastifyInstance, config: Config, resolve: ActorResolver = resolveActor): void {
   app.decorateRequest('actor', '');
   app.addHook('onRequest', async (request) => {
-    request.actor = resolveActor(request, config);
+    request.actor = resolve(request, config);
   });
 }

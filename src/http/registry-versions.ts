@@ -27,6 +27,8 @@ function parseMetadataPart(part: Part | undefined): VersionMetadata {
     fail('MG_BAD_REQUEST', { detail: 'the first part of the form must be the "metadata" field (JSON), followed by the "artifact" file' });
   }
   if (part.valueTruncated) fail('MG_PAYLOAD_TOO_LARGE', { limit: METADATA_LIMIT });
+  // A field sent with Content-Type: application/json arrives already parsed.
+  if (typeof part.value === 'object' && part.value !== null) return part.value as VersionMetadata;
   const text = typeof part.value === 'string' ? part.value : String(part.value ?? '');
   try {
     return (text.trim() === '' ? {} : JSON.parse(text)) as VersionMetadata;
@@ -38,6 +40,13 @@ function parseMetadataPart(part: Part | undefined): VersionMetadata {
 async function nextPart(iter: AsyncIterator<Part>): Promise<Part | undefined> {
   const r = await iter.next();
   return r.done ? undefined : r.value;
+}
+
+/** Reads the form to its end (the closing boundary, any extra parts) so the request completes. */
+async function drain(iter: AsyncIterator<Part>): Promise<void> {
+  for (let r = await iter.next(); !r.done; r = await iter.next()) {
+    if (r.value.type === 'file') r.value.file.resume();
+  }
 }
 
 export const versionRoutes: FastifyPluginAsyncTypebox<RegistryRouteOptions> = async (app, { registry, config }) => {
@@ -59,17 +68,24 @@ export const versionRoutes: FastifyPluginAsyncTypebox<RegistryRouteOptions> = as
       fail('MG_BAD_REQUEST', { detail: 'the form has no "artifact" file part after "metadata"' });
     }
     const size = Number(request.headers['x-modelgate-artifact-size']);
+    let version;
     try {
-      const version = await registry.registerVersion(request.params.m, file.file,
+      version = await registry.registerVersion(request.params.m, file.file,
         { ...metadata, artifactName: metadata.artifactName ?? file.filename }, {
           actor: request.actor,
           ...(Number.isFinite(size) && size > 0 ? { size } : {}),
         });
-      return reply.status(201).send(wire(version));
-    } finally {
-      // A refused upload may stop reading mid-file; drain the rest so the connection stays usable.
-      if (!file.file.readableEnded) file.file.resume();
+    } catch (err) {
+      // The upload may have stopped mid-file: close the connection after the
+      // answer rather than read (possibly gigabytes) to the end.
+      file.file.resume();
+      void reply.header('connection', 'close');
+      drain(iter).catch((drainErr: unknown) => request.log.debug({ err: drainErr }, 'upload drain ended'));
+      raw.raw.resume();
+      throw err;
     }
+    await drain(iter);
+    return reply.status(201).send(wire(version));
   });
 
   app.get('/models/:m/versions', {
