@@ -189,4 +189,27 @@ export const postgresMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'predictions',
+    sql: `
+      -- Sampled request/response pairs (the prediction log) and the feedback joined to them.
+      CREATE TABLE predictions (
+        request_id text PRIMARY KEY,
+        endpoint text NOT NULL,
+        version integer NOT NULL,
+        at text NOT NULL,
+        at_ms bigint NOT NULL,
+        latency_ms double precision NOT NULL,
+        inputs text NOT NULL,
+        outputs text NOT NULL,
+        prediction text,
+        size_bytes bigint NOT NULL,
+        feedback text,
+        feedback_at text
+      );
+      CREATE INDEX predictions_endpoint ON predictions (endpoint, at_ms);
+      CREATE INDEX predictions_at ON predictions (at_ms);
+    `,
+  },
 ];

@@ -188,4 +188,27 @@ export const sqliteMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'predictions',
+    sql: `
+      -- Sampled request/response pairs (the prediction log) and the feedback joined to them.
+      CREATE TABLE predictions (
+        request_id TEXT PRIMARY KEY,
+        endpoint TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        latency_ms REAL NOT NULL,
+        inputs TEXT NOT NULL,
+        outputs TEXT NOT NULL,
+        prediction TEXT,
+        size_bytes INTEGER NOT NULL,
+        feedback TEXT,
+        feedback_at TEXT
+      );
+      CREATE INDEX predictions_endpoint ON predictions (endpoint, at_ms);
+      CREATE INDEX predictions_at ON predictions (at_ms);
+    `,
+  },
 ];
