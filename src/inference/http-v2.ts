@@ -6,8 +6,9 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TensorSpec } from '../store/registry-types.ts';
-import { versionHeaders } from './http-common.ts';
-import type { Route, Router } from './router.ts';
+import { observeIo, versionHeaders } from './http-common.ts';
+import { stickyKeyOf, type Route, type Router } from './router.ts';
+import { mirrorLater } from './shadow.ts';
 import { decodeV2Header } from './v2-json.ts';
 import { decodeV2Binary, encodeV2Response, headerLengthName } from './v2-binary.ts';
 
@@ -42,6 +43,7 @@ function modelMetadata(route: Route): Record<string, unknown> {
       execution_provider: route.provider,
       ...(route.providerFallback === undefined ? {} : { execution_provider_fallback: route.providerFallback }),
       batching: route.batching,
+      ...(route.batchStats === null ? {} : { batch_stats: route.batchStats }),
       ...(route.model.features === null ? {} : { features: route.model.features }),
       ...(route.classLabels === undefined ? {} : { class_labels: route.classLabels }),
     },
@@ -62,14 +64,21 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app, { router }) =
     return { name: route.model.name, ready: true };
   };
   const infer = async (request: { params: unknown; body: unknown; headers: Record<string, unknown> }, reply: FastifyReply): Promise<unknown> => {
-    const route = lookup(request.params as ModelParams);
+    const p = request.params as ModelParams;
     const body = request.body;
+    // Unpinned requests follow the traffic policy: weighted or sticky pick, shadow mirror of the stable's requests.
+    const routes = p.v === undefined ? router.endpoint(p.name) : null;
+    const route = routes === null ? router.routeVersion(p.name, p.v!) : routes.pick(stickyKeyOf(request.headers, body, routes.stickyField));
+    versionHeaders(reply, route);
     const decoded = Buffer.isBuffer(body)
       ? decodeV2Binary(body, request.headers[headerLengthName], route.model, route.limits)
       : decodeV2Header(body, route.model, route.limits);
+    const started = performance.now();
     const outputs = await route.run(decoded.inputs, decoded.outputs);
+    const shadow = routes !== null && route === routes.stable ? routes.mirror() : null;
+    if (shadow !== null) mirrorLater(router.shadows, shadow, decoded.inputs, outputs, performance.now() - started);
+    observeIo(reply, decoded.inputs, outputs);
     const response = encodeV2Response(route.model, decoded, outputs);
-    versionHeaders(reply, route);
     if (response.kind === 'json') return response.body;
     reply.header(headerLengthName, String(response.headerLength));
     reply.type('application/octet-stream');

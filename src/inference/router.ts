@@ -13,9 +13,10 @@ import { fail } from '../lib/errors.ts';
 import type { NamedTensor } from '../runtime/tensor.ts';
 import type { EndpointRecord } from '../store/endpoint-store.ts';
 import type { VersionRecord } from '../store/registry-types.ts';
-import { DynamicBatcher, isBatchable } from './batcher.ts';
+import { DynamicBatcher, isBatchable, type BatcherStats } from './batcher.ts';
 import type { ModelPool, PooledSession } from './model-pool.ts';
 import type { InputLimits, ServedModel } from './served-model.ts';
+import { ShadowComparisons } from './shadow.ts';
 
 /** One endpoint bound to one loaded version. */
 export class Route {
@@ -60,6 +61,11 @@ export class Route {
 
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /** The batcher's counters (null when batching is off). */
+  get batchStats(): BatcherStats | null {
+    return this.#batcher?.stats ?? null;
   }
 
   /** Runs one request (through the batcher when batching is on). */
@@ -179,6 +185,8 @@ export class Router {
   readonly #routes = new Map<string, EndpointRoutes>();
   /** Endpoints that exist but could not be loaded, with why. */
   readonly #failed = new Map<string, string>();
+  /** Shadow comparisons made by this process. */
+  readonly shadows = new ShadowComparisons();
   /** xorshift32 state for weighted and mirrored picks (quality is ample for traffic splitting). */
   #state = 0x9e3779b9;
 

@@ -73,6 +73,11 @@ export const errorCatalogue = {
   // Endpoints (rollout)
   MG_ENDPOINT_NOT_FOUND: { status: 404, message: 'Endpoint "{endpoint}" does not exist' },
   MG_ENDPOINT_INVALID: { status: 400, message: 'Invalid endpoint "{endpoint}": {detail}' },
+  MG_ROLLOUT_PLAN_INVALID: { status: 400, message: 'Invalid rollout plan in {source}: {detail}' },
+  MG_ROLLOUT_NOT_FOUND: { status: 404, message: 'Endpoint "{endpoint}" has no rollout {id}' },
+  MG_ROLLOUT_ACTIVE: { status: 409, message: 'Endpoint "{endpoint}" already has an active rollout {id}; wait for it, abort it, or pass replace: true' },
+  MG_ROLLOUT_INVALID_STATE: { status: 409, message: 'Rollout {id} is {phase}: cannot {action}' },
+  MG_ROLLOUT_NO_TARGET: { status: 409, message: 'Endpoint "{endpoint}" has nothing to roll back to: {detail}' },
 
   // Data sets
   MG_DATA_UNREADABLE: { status: 400, message: 'Cannot read data set {file}: {detail}' },
