@@ -61,7 +61,9 @@ export const versionRoutes: FastifyPluginAsyncTypebox<RegistryRouteOptions> = as
   }, async (request, reply) => {
     const raw = request as FastifyRequest;
     if (!raw.isMultipart()) fail('MG_UNSUPPORTED_MEDIA_TYPE', { contentType: String(request.headers['content-type'] ?? 'none'), detail: 'send multipart/form-data with "metadata" and "artifact" parts' });
-    const iter = raw.parts({ limits: { fileSize: config.registry.maxArtifactBytes, files: 1, fields: 1 } })[Symbol.asyncIterator]();
+    // One byte over the limit reaches the blob store, which refuses it with MG_REGISTRY_ARTIFACT_TOO_LARGE
+    // (multipart would otherwise silently truncate at the limit).
+    const iter = raw.parts({ limits: { fileSize: config.registry.maxArtifactBytes + 1, files: 1, fields: 1, fieldSize: METADATA_LIMIT } })[Symbol.asyncIterator]();
     const metadata = parseMetadataPart(await nextPart(iter));
     const file = await nextPart(iter);
     if (!file || file.type !== 'file' || file.fieldname !== 'artifact') {

@@ -14,7 +14,7 @@ export interface RegistryRouteOptions {
 
 export const registryRoutes: FastifyPluginAsyncTypebox<RegistryRouteOptions> = async (app, options) => {
   await app.register(multipart, {
-    limits: { fileSize: options.config.registry.maxArtifactBytes, files: 1, fields: 1, fieldSize: METADATA_LIMIT },
+    limits: { fileSize: options.config.registry.maxArtifactBytes + 1, files: 1, fields: 1, fieldSize: METADATA_LIMIT },
   });
   // Pass only our own options on: the prefix in `options` is already applied to this instance.
   const own: RegistryRouteOptions = { registry: options.registry, config: options.config };
