@@ -1,12 +1,16 @@
 /**
- * The one streaming pass of an evaluation: rows are read from the data set,
- * their features placed into batches (by the version's feature names) and
- * sent to the model while reading goes on, with at most two batches in
- * flight. Columns are kept for metrics, fairness, data-quality checks and
- * drift; the first rows' features are kept for the in-memory checks.
+ * The one streaming pass of an evaluation: the data set is read in batches of
+ * columns (CSV and TSV straight from bytes into Float64Arrays, other formats
+ * from rows), each batch's features are placed into a model input matrix (by
+ * the version's feature names) and sent to the model while reading goes on,
+ * with at most two batches in flight. Columns are kept for metrics, fairness,
+ * data-quality checks and drift; the first rows' features are kept for the
+ * in-memory checks.
  */
-import type { ColumnData, DatasetProgress } from '../data/dataset.ts';
-import { readDataset } from '../data/dataset.ts';
+import type { BatchColumn } from '../data/csv-batches.ts';
+import { readCsvColumnsWithRetry } from '../data/csv-batches.ts';
+import type { ColumnData, DatasetProgress, Value } from '../data/dataset.ts';
+import { appendColumn, datasetFormat, readDataset } from '../data/dataset.ts';
 import { fail } from '../lib/errors.ts';
 import type { ClassLabel } from './metrics.ts';
 import type { BatchPrediction, Predictor } from './predictor.ts';
@@ -36,6 +40,9 @@ export interface ScanResult {
   readonly stds: number[];
 }
 
+/** A batch column: typed from the CSV reader, or plain values from rows. */
+type ScanColumn = BatchColumn | { readonly type: 'values'; readonly values: readonly (Value | undefined)[] };
+
 function grow<T extends Float32Array | Float64Array>(buf: T, need: number): T {
   if (buf.length >= need) return buf;
   const next = new (buf.constructor as new (n: number) => T)(Math.max(need, buf.length * 2));
@@ -43,91 +50,214 @@ function grow<T extends Float32Array | Float64Array>(buf: T, need: number): T {
   return next;
 }
 
-export async function scanDataset(options: ScanOptions): Promise<ScanResult> {
-  const { file, label, batchSize, target } = options;
-  const mismatch = (detail: string): never => fail('MG_EVAL_DATA_MISMATCH', { file, target, detail });
-  const columns: string[] = [];
-  const values: Record<string, (number | string | null)[]> = {};
-  let predictor: Predictor | undefined;
-  let featureIndex: string[] = [];
-  let width = 0;
-  let batch: Float32Array | Float64Array = new Float32Array(0);
-  let kept: Float32Array | Float64Array = new Float32Array(0);
-  let mean: Float64Array = new Float64Array(0);
-  let m2: Float64Array = new Float64Array(0);
-  let inBatch = 0;
-  let rows = 0;
-  const yTrue: (number | string)[] = [];
-  const pending: Promise<BatchPrediction>[] = [];
-  const done: BatchPrediction[] = [];
-  const flush = async (): Promise<void> => {
-    if (inBatch === 0) return;
-    pending.push(predictor!.predict(batch, inBatch));
-    batch = predictor!.allocate(batchSize);
-    inBatch = 0;
-    if (pending.length >= 2) done.push(await pending.shift()!);
-  };
-  const addColumn = (name: string): void => {
-    if (values[name] !== undefined) return;
-    values[name] = new Array<number | string | null>(rows).fill(null);
-    columns.push(name);
-  };
-  const start = (): void => {
-    if (!columns.includes(label)) mismatch(`label column "${label}" is not among the columns ${columns.join(', ')}`);
-    predictor = options.predictor(columns);
-    featureIndex = [...predictor.features];
-    const missing = featureIndex.filter((f) => !columns.includes(f));
-    if (missing.length > 0) mismatch(`feature column(s) ${missing.join(', ')} missing`);
-    width = featureIndex.length;
-    batch = predictor.allocate(batchSize);
-    kept = predictor.allocate(Math.min(options.keepRows, 1024));
-    mean = new Float64Array(width);
-    m2 = new Float64Array(width);
-  };
-  for await (const row of readDataset(file, { onColumns: (names) => names.forEach(addColumn), onProgress: options.onProgress })) {
-    if (predictor === undefined) {
-      Object.keys(row).forEach(addColumn);
-      start();
-    }
-    for (const key in row) {
-      if (values[key] === undefined) addColumn(key);
-      const v = row[key]!;
-      values[key]!.push(typeof v === 'boolean' ? String(v) : v);
-    }
-    rows++;
-    for (const name of columns) if (values[name]!.length < rows) values[name]!.push(null);
-    const y = row[label];
-    if (y === null || y === undefined) mismatch(`row ${rows} has no value in the label column "${label}"`);
-    yTrue.push(typeof y === 'boolean' ? String(y) : (y as number | string));
-    const offset = inBatch * width;
-    for (let j = 0; j < width; j++) {
-      const v = row[featureIndex[j]!];
-      let x: number;
-      if (typeof v === 'number') x = v;
-      else if (v === null || v === undefined) x = NaN;
-      else if (typeof v === 'boolean') x = v ? 1 : 0;
-      else return mismatch(`row ${rows}, feature "${featureIndex[j]}": "${v}" is not a number`);
-      batch[offset + j] = x;
-      if (Number.isFinite(x)) {
-        const d = x - mean[j]!;
-        mean[j]! += d / rows;
-        m2[j]! += d * (x - mean[j]!);
+/** Feature value as the model sees it; undefined for text. */
+function featureNumber(column: ScanColumn, r: number): number | undefined {
+  if (column.type === 'number') return column.values[r]!;
+  const v = column.values[r];
+  if (typeof v === 'number') return v;
+  if (v === null || v === undefined) return NaN;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return undefined;
+}
+
+function labelValue(column: ScanColumn, r: number): number | string | null {
+  const v = column.values[r];
+  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v) && column.type === 'number')) return null;
+  return typeof v === 'boolean' ? String(v) : v;
+}
+
+/** The state of one pass; a pass that must start again (a CSV type conflict) is dropped for a fresh one. */
+class Scan {
+  readonly #options: ScanOptions;
+  readonly columns: string[] = [];
+  readonly values: Record<string, (number | string | null)[]> = {};
+  predictor: Predictor | undefined;
+  #features: string[] = [];
+  #width = 0;
+  kept: Float32Array | Float64Array = new Float32Array(0);
+  #mean = new Float64Array(0);
+  #m2 = new Float64Array(0);
+  rows = 0;
+  readonly yTrue: (number | string)[] = [];
+  readonly #pending: Promise<BatchPrediction>[] = [];
+  readonly done: BatchPrediction[] = [];
+
+  constructor(options: ScanOptions) {
+    this.#options = options;
+  }
+
+  mismatch(detail: string): never {
+    return fail('MG_EVAL_DATA_MISMATCH', { file: this.#options.file, target: this.#options.target, detail });
+  }
+
+  addColumn(name: string): void {
+    if (this.values[name] !== undefined) return;
+    this.values[name] = new Array<number | string | null>(this.rows).fill(null);
+    this.columns.push(name);
+  }
+
+  #start(): Predictor {
+    const { label } = this.#options;
+    if (!this.columns.includes(label)) this.mismatch(`label column "${label}" is not among the columns ${this.columns.join(', ')}`);
+    const predictor = this.#options.predictor(this.columns);
+    this.#features = [...predictor.features];
+    const missing = this.#features.filter((f) => !this.columns.includes(f));
+    if (missing.length > 0) this.mismatch(`feature column(s) ${missing.join(', ')} missing`);
+    this.#width = this.#features.length;
+    this.kept = predictor.allocate(Math.min(this.#options.keepRows, 1024));
+    this.#mean = new Float64Array(this.#width);
+    this.#m2 = new Float64Array(this.#width);
+    this.predictor = predictor;
+    return predictor;
+  }
+
+  /** Reports the first bad row in row order: a missing label before a text feature of the same row. */
+  #check(names: readonly string[], columns: readonly ScanColumn[], n: number): void {
+    const label = columns[names.indexOf(this.#options.label)]!;
+    let bad = n;
+    for (let r = 0; r < n; r++) if (labelValue(label, r) === null) { bad = r; break; }
+    let feature = -1;
+    for (const [j, f] of this.#features.entries()) {
+      const column = columns[names.indexOf(f)]!;
+      if (column.type === 'number') continue;
+      for (let r = 0; r < bad; r++) {
+        if (featureNumber(column, r) === undefined) {
+          bad = r;
+          feature = j;
+          break;
+        }
       }
     }
-    if (rows <= options.keepRows) {
-      kept = grow(kept, rows * width);
-      kept.set(batch.subarray(offset, offset + width), (rows - 1) * width);
-    }
-    inBatch++;
-    if (inBatch === batchSize) await flush();
+    if (bad === n) return;
+    const row = this.rows + bad + 1;
+    if (feature < 0) this.mismatch(`row ${row} has no value in the label column "${this.#options.label}"`);
+    const f = this.#features[feature]!;
+    this.mismatch(`row ${row}, feature "${f}": "${String(columns[names.indexOf(f)]!.values[bad])}" is not a number`);
   }
-  if (predictor === undefined) return mismatch('it has no rows');
-  await flush();
-  done.push(...(await Promise.all(pending)));
-  const stds = Array.from(m2, (v) => Math.sqrt(v / rows));
-  const data: ColumnData = { columns, rows, values };
+
+  /** Takes `n` rows of columns named `names`: keeps them, checks them and sends their features to the model. */
+  async add(names: readonly string[], columns: readonly ScanColumn[], n: number): Promise<void> {
+    names.forEach((name) => this.addColumn(name));
+    const predictor = this.predictor ?? this.#start();
+    this.#check(names, columns, n);
+    const before = this.rows;
+    for (const [j, name] of names.entries()) {
+      const column = columns[j]!;
+      const target = this.values[name]!;
+      if (column.type !== 'values') appendColumn(target, column, n);
+      else {
+        for (let r = 0; r < n; r++) {
+          const v = column.values[r] ?? null;
+          target.push(typeof v === 'boolean' ? String(v) : v);
+        }
+      }
+    }
+    this.rows += n;
+    for (const name of this.columns) {
+      const column = this.values[name]!;
+      while (column.length < this.rows) column.push(null);
+    }
+    const label = columns[names.indexOf(this.#options.label)]!;
+    for (let r = 0; r < n; r++) this.yTrue.push(labelValue(label, r)!);
+    const width = this.#width;
+    const matrix = predictor.allocate(n);
+    for (let j = 0; j < width; j++) {
+      const column = columns[names.indexOf(this.#features[j]!)]!;
+      let mean = this.#mean[j]!;
+      let m2 = this.#m2[j]!;
+      for (let r = 0; r < n; r++) {
+        const x = featureNumber(column, r)!;
+        matrix[r * width + j] = x;
+        if (Number.isFinite(x)) {
+          // Divided by the row count (not the feature's count of values), as the per-row pass did.
+          const d = x - mean;
+          mean += d / (before + r + 1);
+          m2 += d * (x - mean);
+        }
+      }
+      this.#mean[j] = mean;
+      this.#m2[j] = m2;
+    }
+    const keep = Math.min(n, Math.max(0, this.#options.keepRows - before));
+    if (keep > 0) {
+      this.kept = grow(this.kept, (before + keep) * width);
+      this.kept.set(matrix.subarray(0, keep * width), before * width);
+    }
+    this.#pending.push(predictor.predict(matrix, n));
+    if (this.#pending.length >= 2) this.done.push(await this.#pending.shift()!);
+  }
+
+  async finish(): Promise<void> {
+    this.done.push(...(await Promise.all(this.#pending.splice(0))));
+  }
+
+  /** After a failure: waits for predictions still in flight, so none rejects unobserved (after finish, there are none). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.#pending.splice(0));
+  }
+
+  get stds(): number[] {
+    return Array.from(this.#m2, (v) => Math.sqrt(v / this.rows));
+  }
+}
+
+async function scanCsv(options: ScanOptions, delimiter: string): Promise<Scan> {
+  let scan = new Scan(options);
+  let names: readonly string[] = [];
+  let totalBytes = 0;
+  const onBytes = (bytesRead: number, total: number): void => {
+    totalBytes = total;
+    options.onProgress?.({ bytesRead, totalBytes, rows: scan.rows });
+  };
+  const onHeader = (header: readonly string[]): void => {
+    names = header;
+    header.forEach((name) => scan.addColumn(name));
+  };
+  await readCsvColumnsWithRetry(options.file, { delimiter, batchRows: options.batchSize, onBytes, onHeader }, async (batches) => {
+    try {
+      for await (const batch of batches) await scan.add(names, batch.columns, batch.rows);
+      await scan.finish();
+    } finally {
+      await scan.settle();
+    }
+  }, () => (scan = new Scan(options)));
+  options.onProgress?.({ bytesRead: totalBytes, totalBytes, rows: scan.rows });
+  return scan;
+}
+
+async function scanRows(options: ScanOptions): Promise<Scan> {
+  const scan = new Scan(options);
+  const names: string[] = [];
+  let batch: Record<string, Value | undefined>[] = [];
+  const send = async (): Promise<void> => {
+    const columns = names.map((name): ScanColumn => ({ type: 'values', values: batch.map((row) => row[name]) }));
+    await scan.add(names, columns, batch.length);
+    batch = [];
+  };
+  try {
+    const onColumns = (found: readonly string[]): void => found.forEach((name) => names.includes(name) || names.push(name));
+    for await (const row of readDataset(options.file, { onColumns, onProgress: options.onProgress })) {
+      for (const key in row) if (!names.includes(key)) names.push(key);
+      batch.push(row);
+      if (batch.length === options.batchSize) await send();
+    }
+    if (batch.length > 0) await send();
+    await scan.finish();
+  } finally {
+    await scan.settle();
+  }
+  return scan;
+}
+
+export async function scanDataset(options: ScanOptions): Promise<ScanResult> {
+  const format = datasetFormat(options.file);
+  const scan = format === 'csv' || format === 'tsv' ? await scanCsv(options, format === 'tsv' ? '\t' : ',') : await scanRows(options);
+  const predictor = scan.predictor;
+  if (predictor === undefined) return scan.mismatch('it has no rows');
+  const { rows, done } = scan;
+  const data: ColumnData = { columns: scan.columns, rows, values: scan.values };
   const keptRows = Math.min(rows, options.keepRows);
-  const base = { predictor, data, yTrue, kept, keptRows, stds };
+  const base = { predictor, data, yTrue: scan.yTrue, kept: scan.kept, keptRows, stds: scan.stds };
   if (predictor.task === 'regression') {
     const out = new Float64Array(rows);
     let at = 0;
