@@ -86,6 +86,21 @@ test('a partial batch waits for the queue delay; a full or preferred batch goes 
   assert.deepEqual(batches, [1, 4, 8], 'max batch size was cut without waiting');
 });
 
+test('with a deferral, requests submitted in one turn join the batch that is due, rather than the first going alone', async () => {
+  const deferred: (() => void)[] = [];
+  const timer = Object.assign(new ManualTimer(), { defer: (fn: () => void) => { deferred.push(fn); } });
+  const batches: number[] = [];
+  const b = new DynamicBatcher(sumModel(batches), { model: 'm', maxBatchSize: 8, maxQueueDelayUs: 0, timer });
+  const results = [0, 1, 2, 3, 4].map((i) => b.submit(req(1, i * 10), ['y']));
+  assert.deepEqual(batches, [], 'nothing is cut inside submit');
+  assert.equal(deferred.length, 1, 'one deferral for the turn');
+  deferred.shift()?.();
+  const outs = await Promise.all(results);
+  assert.deepEqual(batches, [5]);
+  outs.forEach((o, i) => assert.deepEqual(Array.from(o[0].data as Float32Array), expectedSums(1, i * 10)));
+  assert.deepEqual(b.stats, { batches: 1, requests: 5, rows: 5, largestBatch: 5 });
+});
+
 test('requests asking for different outputs are not joined', async () => {
   const timer = new ManualTimer();
   const batches: number[] = [];

@@ -18,12 +18,20 @@ export interface BatchTimer {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * Runs `fn` once the I/O already received has been handled (setImmediate).
+   * A batch that is due is cut there rather than inside the first submit, so
+   * every request read in the same event-loop turn joins it. Without it, due
+   * batches are cut at once.
+   */
+  defer?(fn: () => void): void;
 }
 
 export const systemBatchTimer: BatchTimer = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  defer: (fn) => setImmediate(fn),
 };
 
 export interface BatcherOptions {
@@ -39,6 +47,14 @@ export interface BatcherOptions {
   /** Batches allowed to run at once (default 1, as one Triton model instance). */
   readonly maxConcurrentBatches?: number;
   readonly timer?: BatchTimer;
+}
+
+/** Counters for tuning: how many batches ran, and how full they were. */
+export interface BatcherStats {
+  readonly batches: number;
+  readonly requests: number;
+  readonly rows: number;
+  readonly largestBatch: number;
 }
 
 /** Runs one (batched) inference. */
@@ -68,7 +84,9 @@ export class DynamicBatcher {
   #running = 0;
   #delayTimer: unknown = undefined;
   #closed = false;
+  #deferred = false;
   #idle: (() => void)[] = [];
+  #stats = { batches: 0, requests: 0, rows: 0, largestBatch: 0 };
 
   constructor(run: RunBatch, options: BatcherOptions) {
     if (!Number.isInteger(options.maxBatchSize) || options.maxBatchSize < 1) throw new RangeError('maxBatchSize must be a positive integer');
@@ -81,6 +99,11 @@ export class DynamicBatcher {
   /** Requests waiting to be batched. */
   get queued(): number {
     return this.#queue.length;
+  }
+
+  /** Batches run so far, with their requests and rows. */
+  get stats(): BatcherStats {
+    return { ...this.#stats };
   }
 
   /** Queues one request; resolves with its own rows of the outputs. */
@@ -139,13 +162,13 @@ export class DynamicBatcher {
     return { take, sums, capped: rows === this.#opts.maxBatchSize };
   }
 
-  /** The batch to run now, or null to wait; once closed, whatever is there. */
-  #takeBatch(): Pending[] | null {
+  /** The batch to run now, or null to wait; once closed, whatever is there. `dueAllowed`: a batch whose delay is over may be cut. */
+  #takeBatch(dueAllowed: boolean): Pending[] | null {
     if (this.#queue.length === 0 || this.#running >= (this.#opts.maxConcurrentBatches ?? 1)) return null;
     const { take, sums, capped } = this.#candidates();
     let count = 0;
     const waited = (this.#timer.now() - take[0].enqueuedAt) * 1000;
-    if (this.#closed || capped || waited >= this.#opts.maxQueueDelayUs) count = take.length;
+    if (this.#closed || capped || (dueAllowed && waited >= this.#opts.maxQueueDelayUs)) count = take.length;
     else {
       const preferred = this.#preferred.find((size) => sums.includes(size));
       if (preferred !== undefined) count = sums.indexOf(preferred) + 1;
@@ -157,20 +180,31 @@ export class DynamicBatcher {
     return batch;
   }
 
-  #pump(): void {
+  /** Cuts what can run; `fired`: called from the delay timer or the deferral, so a due batch goes now. */
+  #pump(fired = false): void {
     if (this.#delayTimer !== undefined) {
       this.#timer.clearTimeout(this.#delayTimer);
       this.#delayTimer = undefined;
     }
-    for (let batch = this.#takeBatch(); batch !== null; batch = this.#takeBatch()) this.#dispatch(batch);
-    if (this.#queue.length > 0 && this.#running < (this.#opts.maxConcurrentBatches ?? 1)) {
-      const waitedMs = this.#timer.now() - this.#queue[0].enqueuedAt;
-      const leftMs = Math.max(0, this.#opts.maxQueueDelayUs / 1000 - waitedMs);
-      this.#delayTimer = this.#timer.setTimeout(() => {
-        this.#delayTimer = undefined;
-        this.#pump();
-      }, leftMs);
+    const defer = this.#timer.defer;
+    const dueAllowed = fired || defer === undefined;
+    for (let batch = this.#takeBatch(dueAllowed); batch !== null; batch = this.#takeBatch(dueAllowed)) this.#dispatch(batch);
+    if (this.#queue.length === 0 || this.#running >= (this.#opts.maxConcurrentBatches ?? 1)) return;
+    const waitedMs = this.#timer.now() - this.#queue[0].enqueuedAt;
+    const leftMs = Math.max(0, this.#opts.maxQueueDelayUs / 1000 - waitedMs);
+    if (leftMs === 0 && defer !== undefined) {
+      if (this.#deferred) return;
+      this.#deferred = true;
+      defer(() => {
+        this.#deferred = false;
+        this.#pump(true);
+      });
+      return;
     }
+    this.#delayTimer = this.#timer.setTimeout(() => {
+      this.#delayTimer = undefined;
+      this.#pump(true);
+    }, leftMs);
   }
 
   #dispatch(batch: Pending[] | null): void {
@@ -178,6 +212,10 @@ export class DynamicBatcher {
     for (const p of batch) if (p.timeout !== undefined) this.#timer.clearTimeout(p.timeout);
     this.#running++;
     const total = batch.reduce((n, p) => n + p.rows, 0);
+    this.#stats.batches++;
+    this.#stats.requests += batch.length;
+    this.#stats.rows += total;
+    this.#stats.largestBatch = Math.max(this.#stats.largestBatch, total);
     const inputs = batch[0].inputs.map((t, i) => concatRows(batch.map((p) => p.inputs[i])));
     const settle = (outputs: NamedTensor[] | null, err: unknown): void => {
       let start = 0;

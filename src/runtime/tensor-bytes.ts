@@ -9,11 +9,16 @@ import { halfToFloat } from './tensor-fp16.ts';
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function copyAligned(bytes: Uint8Array): ArrayBuffer {
-  // Typed arrays need an aligned offset; copying also detaches us from the request buffer.
+/**
+ * The bytes as a buffer and offset a typed array of `size`-byte elements can
+ * view: the request body itself when the offset is aligned (zero-copy; the
+ * body is not reused, so the view stays valid), else one aligned copy.
+ */
+function aligned(bytes: Uint8Array, size: number): { buffer: ArrayBufferLike; offset: number } {
+  if (bytes.byteOffset % size === 0) return { buffer: bytes.buffer, offset: bytes.byteOffset };
   const out = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(out).set(bytes);
-  return out;
+  return { buffer: out, offset: 0 };
 }
 
 /** Decodes `bytes` into `count` elements of `datatype`; fails naming the input on any mismatch. */
@@ -26,26 +31,26 @@ export function tensorFromBytes(
   if (bytes.byteLength !== count * size) {
     fail('MG_INFERENCE_INVALID_INPUT', { input, detail: `binary data has ${bytes.byteLength} bytes; ${count} ${datatype} element(s) need ${count * size}` });
   }
-  const buf = copyAligned(bytes);
+  const { buffer: buf, offset: at } = aligned(bytes, size);
   let data: TensorData;
   switch (datatype) {
     case 'BOOL': {
-      const b = new Uint8Array(buf);
+      const b = new Uint8Array(buf, at, count);
       const bad = b.findIndex((x) => x > 1);
       if (bad >= 0) fail('MG_INFERENCE_INVALID_INPUT', { input, detail: `element ${bad} is byte ${b[bad]}, expected 0 or 1 for BOOL` });
       return b;
     }
-    case 'UINT8': return new Uint8Array(buf);
-    case 'INT8': return new Int8Array(buf);
-    case 'UINT16': return new Uint16Array(buf);
-    case 'INT16': return new Int16Array(buf);
-    case 'UINT32': return new Uint32Array(buf);
-    case 'INT32': return new Int32Array(buf);
-    case 'UINT64': return new BigUint64Array(buf);
-    case 'INT64': return new BigInt64Array(buf);
-    case 'FP16': data = new Uint16Array(buf); break;
-    case 'FP32': data = new Float32Array(buf); break;
-    default: data = new Float64Array(buf); break;
+    case 'UINT8': return new Uint8Array(buf, at, count);
+    case 'INT8': return new Int8Array(buf, at, count);
+    case 'UINT16': return new Uint16Array(buf, at, count);
+    case 'INT16': return new Int16Array(buf, at, count);
+    case 'UINT32': return new Uint32Array(buf, at, count);
+    case 'INT32': return new Int32Array(buf, at, count);
+    case 'UINT64': return new BigUint64Array(buf, at, count);
+    case 'INT64': return new BigInt64Array(buf, at, count);
+    case 'FP16': data = new Uint16Array(buf, at, count); break;
+    case 'FP32': data = new Float32Array(buf, at, count); break;
+    default: data = new Float64Array(buf, at, count); break;
   }
   if (options.allowNonFinite !== true) {
     const values = data as Float32Array | Float64Array | Uint16Array;

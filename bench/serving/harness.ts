@@ -1,0 +1,75 @@
+/**
+ * What the serving benchmarks share: the modelgate CLI against a scratch data
+ * directory, server processes started and stopped with the run, and one
+ * autocannon load with the figures the reports keep.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+
+export const root = fileURLToPath(new URL('../../', import.meta.url));
+export const mainCli = join(root, 'src/cli/main.ts');
+const children: ChildProcess[] = [];
+
+export function cli(dataDir: string, args: string[]): void {
+  const r = spawnSync(process.execPath, [mainCli, '--data-dir', dataDir, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`modelgate ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** Starts a server; ready when its output matches `ready` (group 1: its URL), or when `ready` (a URL) answers. */
+export async function startProcess(args: string[], ready: RegExp | string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const child = spawn(args[0], args.slice(1), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  for (let i = 0; i < 600; i++) {
+    if (typeof ready === 'string') {
+      const up = await fetch(ready).then(() => true, () => false);
+      if (up) return ready;
+    } else {
+      const m = ready.exec(out);
+      if (m) return m[1];
+    }
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${out}`);
+    await sleep(100);
+  }
+  throw new Error(`${args.join(' ')} did not start: ${out}`);
+}
+
+/** Stops every process started here. */
+export async function stopProcesses(): Promise<void> {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  await sleep(500);
+}
+
+export interface Load {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+  readonly non2xx: number;
+}
+
+export interface LoadOptions {
+  readonly connections: number;
+  readonly duration: number;
+  readonly headers?: Record<string, string>;
+  readonly overallRate?: number;
+}
+
+export async function load(url: string, body: string | Buffer, options: LoadOptions): Promise<Load> {
+  const r = await autocannon({
+    url, method: 'POST', body, connections: options.connections, duration: options.duration,
+    headers: { 'content-type': 'application/json', ...options.headers },
+    ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
+  });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+}
+
+export const show = (label: string, l: Load): void =>
+  console.log(`  ${label.padEnd(44)} ${l.rps.toFixed(0).padStart(7)} req/s  p50 ${l.p50.toFixed(2)} ms  p99 ${l.p99.toFixed(2)} ms${l.errors + l.non2xx > 0 ? `  (${l.errors} errors, ${l.non2xx} non-2xx)` : ''}`);
+
+export const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
