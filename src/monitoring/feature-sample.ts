@@ -1,0 +1,127 @@
+/**
+ * The recent window of input rows per endpoint and version, for live drift:
+ * each row is kept with a configured probability (seeded Rng) in a ring of
+ * fixed size, so memory is bounded and the window is the most recent sample.
+ * Rows taken since the last `takeNew()` travel from a worker to the primary,
+ * which appends them to its own rings.
+ */
+import type { Rng } from '../lib/clock.ts';
+
+export interface SampledRows {
+  endpoint: string;
+  version: number;
+  features: string[] | null;
+  /** Row-major, `features.length` (or the input width) values per row. */
+  columns: number;
+  values: number[];
+  /** Predicted labels or values of the same rows (null when unknown). */
+  predictions: (number | string | null)[];
+}
+
+class Ring {
+  readonly rows: (number[] | undefined)[];
+  readonly predictions: (number | string | null)[];
+  next = 0;
+  size = 0;
+  features: string[] | null;
+  columns: number;
+  fresh: SampledRows;
+  constructor(capacity: number, endpoint: string, version: number, features: string[] | null, columns: number) {
+    this.rows = new Array<number[] | undefined>(capacity);
+    this.predictions = new Array<number | string | null>(capacity).fill(null);
+    this.features = features;
+    this.columns = columns;
+    this.fresh = { endpoint, version, features, columns, values: [], predictions: [] };
+  }
+  push(row: number[], prediction: number | string | null, keepFresh: boolean, freshCap: number): void {
+    this.rows[this.next] = row;
+    this.predictions[this.next] = prediction;
+    this.next = (this.next + 1) % this.rows.length;
+    if (this.size < this.rows.length) this.size++;
+    if (keepFresh && this.fresh.predictions.length < freshCap) {
+      for (const v of row) this.fresh.values.push(v);
+      this.fresh.predictions.push(prediction);
+    }
+  }
+}
+
+export interface FeatureSampleOptions {
+  /** Rows kept per endpoint and version. */
+  capacity: number;
+  /** Probability that a row is kept, 0–1. */
+  rate: number;
+  /** Keep rows for takeNew() (workers in a cluster). */
+  forward?: boolean;
+}
+
+export class FeatureSample {
+  readonly #rings = new Map<string, Ring>();
+  readonly #rng: Rng;
+  readonly #options: FeatureSampleOptions;
+
+  constructor(rng: Rng, options: FeatureSampleOptions) {
+    this.#rng = rng;
+    this.#options = options;
+  }
+
+  #ring(endpoint: string, version: number, features: readonly string[] | null, columns: number): Ring {
+    const k = `${endpoint}\u0000${version}`;
+    let r = this.#rings.get(k);
+    if (r === undefined || r.columns !== columns) {
+      r = new Ring(this.#options.capacity, endpoint, version, features === null ? null : [...features], columns);
+      this.#rings.set(k, r);
+    }
+    return r;
+  }
+
+  /** Offers a request's rows; `get(r, c)` reads the input, `prediction(r)` the answer. */
+  offer(endpoint: string, version: number, features: readonly string[] | null, input: { rows: number; columns: number; get(r: number, c: number): number }, prediction: (r: number) => number | string | null): void {
+    const { rate, capacity, forward = false } = this.#options;
+    if (rate <= 0) return;
+    let ring: Ring | undefined;
+    for (let r = 0; r < input.rows; r++) {
+      if (rate < 1 && this.#rng.next() >= rate) continue;
+      ring ??= this.#ring(endpoint, version, features, input.columns);
+      const row = new Array<number>(input.columns);
+      for (let c = 0; c < input.columns; c++) row[c] = input.get(r, c);
+      ring.push(row, prediction(r), forward, capacity);
+    }
+  }
+
+  /** Appends rows sampled elsewhere (a worker's takeNew()). */
+  add(s: SampledRows): void {
+    const ring = this.#ring(s.endpoint, s.version, s.features, s.columns);
+    for (let i = 0; i < s.predictions.length; i++) ring.push(s.values.slice(i * s.columns, (i + 1) * s.columns), s.predictions[i], false, 0);
+  }
+
+  /** Rows sampled since the last call. */
+  takeNew(): SampledRows[] {
+    const out: SampledRows[] = [];
+    for (const r of this.#rings.values()) {
+      if (r.fresh.predictions.length === 0) continue;
+      out.push(r.fresh);
+      r.fresh = { ...r.fresh, values: [], predictions: [] };
+    }
+    return out;
+  }
+
+  /** The current window as columns by feature name (`f0`, `f1`, … when names are unknown), plus the predictions. */
+  window(endpoint: string, version: number): { rows: number; columns: string[]; values: Record<string, number[]>; predictions: (number | string | null)[] } | null {
+    const r = this.#rings.get(`${endpoint}\u0000${version}`);
+    if (r === undefined || r.size === 0) return null;
+    const columns = r.features ?? Array.from({ length: r.columns }, (_, i) => `f${i}`);
+    const values: Record<string, number[]> = {};
+    for (const c of columns) values[c] = [];
+    const predictions: (number | string | null)[] = [];
+    for (let i = 0; i < r.size; i++) {
+      const row = r.rows[i]!;
+      for (let c = 0; c < columns.length; c++) values[columns[c]].push(row[c]);
+      predictions.push(r.predictions[i]);
+    }
+    return { rows: r.size, columns, values, predictions };
+  }
+
+  keys(): { endpoint: string; version: number }[] {
+    return [...this.#rings.values()].map((r) => ({ endpoint: r.fresh.endpoint, version: r.fresh.version }));
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The prediction log: a sampled share (0–100 % per endpoint) of answered
+ * requests, captured after the response is sent into a bounded buffer and
+ * written to the PredictionStore in batches by a timer, so a slow store never
+ * holds up a request. A full buffer drops the entry and counts it. Sensitive
+ * input fields (by feature name) are sealed with FieldCrypto (bound to the
+ * request id and field name) or dropped. Retention prunes by age and size.
+ */
+import type { Rng } from '../lib/clock.ts';
+import { fail } from '../lib/errors.ts';
+import { outputRows } from '../inference/predictions.ts';
+import type { FieldCrypto } from '../security/field-crypto.ts';
+import type { PredictionStore, PredictionWrite } from '../store/prediction-store.ts';
+import type { NamedTensor } from '../runtime/tensor.ts';
+import type { ServingMetrics } from './metrics.ts';
+import { inputRows, summariseOutputs } from './outputs.ts';
+import type { AnsweredRequest, PredictionSink } from './request-monitor.ts';
+
+export interface PredictionLogOptions {
+  /** Percent of requests captured when the endpoint has no setting of its own. */
+  readonly samplePercent: number;
+  /** Endpoint → percent. */
+  readonly endpointPercent: Readonly<Record<string, number>>;
+  readonly sensitiveFields: readonly string[];
+  readonly sensitiveMode: 'encrypt' | 'drop';
+  readonly bufferSize: number;
+  readonly batchSize: number;
+  readonly flushIntervalMs: number;
+  readonly maxAgeMs: number;
+  readonly maxBytes: number;
+  readonly pruneIntervalMs: number;
+}
+
+export interface PredictionLogDeps {
+  readonly store: PredictionStore;
+  readonly rng: Rng;
+  readonly metrics: ServingMetrics;
+  readonly crypto?: FieldCrypto;
+  readonly iso: (ms: number) => string;
+  readonly now: () => number;
+  readonly onError?: (err: unknown) => void;
+}
+
+/** The seal context of one field: a sealed value cannot be moved to another record or field. */
+export const fieldContext = (requestId: string): string => `prediction/${requestId}`;
+
+function tensorJson(t: NamedTensor, rows: number): unknown {
+  const r = outputRows(t, rows);
+  return rows === 1 ? r[0] : r;
+}
+
+export class PredictionLog implements PredictionSink {
+  readonly #o: PredictionLogOptions;
+  readonly #d: PredictionLogDeps;
+  readonly #sensitive: Set<string>;
+  #buffer: PredictionWrite[] = [];
+  #flushing: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #lastPrune = 0;
+
+  constructor(options: PredictionLogOptions, deps: PredictionLogDeps) {
+    if (options.sensitiveFields.length > 0 && options.sensitiveMode === 'encrypt' && deps.crypto === undefined) {
+      fail('MG_CONFIG_INVALID', { key: 'monitoring.predictionLog.sensitiveFields', detail: 'encrypting sensitive fields needs security.fieldKeys (or set sensitiveMode: drop)' });
+    }
+    for (const [e, p] of Object.entries(options.endpointPercent)) {
+      if (typeof p !== 'number' || !(p >= 0 && p <= 100)) fail('MG_CONFIG_INVALID', { key: `monitoring.predictionLog.endpointPercent.${e}`, detail: 'a percent from 0 to 100' });
+    }
+    this.#o = options;
+    this.#d = deps;
+    this.#sensitive = new Set(options.sensitiveFields);
+  }
+
+  /** Starts the flush timer (the app calls this; tests may flush by hand). */
+  start(): void {
+    this.#timer ??= setInterval(() => void this.flush(), this.#o.flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  percent(endpoint: string): number {
+    return this.#o.endpointPercent[endpoint] ?? this.#o.samplePercent;
+  }
+
+  wants(endpoint: string): boolean {
+    const p = this.percent(endpoint);
+    return p >= 100 || (p > 0 && this.#d.rng.next() * 100 < p);
+  }
+
+  get buffered(): number {
+    return this.#buffer.length;
+  }
+
+  capture(r: AnsweredRequest, at: number): void {
+    if (this.#buffer.length >= this.#o.bufferSize) {
+      this.#d.metrics.logDropped.inc({ endpoint: r.endpoint });
+      return;
+    }
+    const inputs = r.inputs ?? [];
+    const outputs = r.outputs ?? [];
+    const rows = inputs[0]?.shape[0] ?? 0;
+    const record: Record<string, unknown> = {};
+    const matrix = inputRows(inputs, r.features ?? null);
+    if (matrix !== null && r.features != null) {
+      for (let c = 0; c < matrix.columns; c++) {
+        const name = r.features[c];
+        if (this.#sensitive.has(name) && this.#o.sensitiveMode === 'drop') continue;
+        if (rows === 1) record[name] = matrix.get(0, c);
+        else record[name] = Array.from({ length: rows }, (_, i) => matrix.get(i, c));
+      }
+    } else {
+      for (const t of inputs) if (!(this.#sensitive.has(t.name) && this.#o.sensitiveMode === 'drop')) record[t.name] = tensorJson(t, rows);
+    }
+    const sealed = this.#d.crypto !== undefined && this.#o.sensitiveMode === 'encrypt' && this.#sensitive.size > 0
+      ? this.#d.crypto.sealFields(record, [...this.#sensitive], fieldContext(r.requestId))
+      : record;
+    const out: Record<string, unknown> = {};
+    for (const t of outputs) out[t.name] = tensorJson(t, rows);
+    const summary = rows === 1 ? summariseOutputs(outputs, 1) : null;
+    const predicted = summary?.labels ?? summary?.values ?? null;
+    this.#buffer.push({
+      requestId: r.requestId, endpoint: r.endpoint, version: r.version, at: this.#d.iso(at), latencyMs: r.latencyMs,
+      inputs: sealed, outputs: out, prediction: predicted === null ? null : predicted[0],
+    });
+    if (this.#buffer.length >= this.#o.batchSize) void this.flush();
+  }
+
+  /** Writes what is buffered; failures count every entry as dropped. Concurrent calls share one write. */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#flushOnce().finally(() => {
+      this.#flushing = null;
+    });
+    return this.#flushing;
+  }
+
+  async #flushOnce(): Promise<void> {
+    while (this.#buffer.length > 0) {
+      const batch = this.#buffer.splice(0, this.#o.batchSize);
+      try {
+        await this.#d.store.insert(batch);
+        for (const r of batch) this.#d.metrics.logWritten.inc({ endpoint: r.endpoint });
+      } catch (err) {
+        for (const r of batch) this.#d.metrics.logDropped.inc({ endpoint: r.endpoint });
+        this.#d.onError?.(err);
+        return;
+      }
+    }
+    const now = this.#d.now();
+    if (now - this.#lastPrune >= this.#o.pruneIntervalMs) {
+      this.#lastPrune = now;
+      await this.prune();
+    }
+  }
+
+  /** Deletes entries past the age limit, then the oldest beyond the size limit. */
+  async prune(): Promise<number> {
+    try {
+      return await this.#d.store.prune(this.#d.iso(this.#d.now() - this.#o.maxAgeMs), this.#o.maxBytes);
+    } catch (err) {
+      this.#d.onError?.(err);
+      return 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.flush();
+  }
+}

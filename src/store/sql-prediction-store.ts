@@ -1,0 +1,158 @@
+/**
+ * PredictionStore over the shared SqlDriver (SQLite or PostgreSQL): one
+ * `predictions` table; inputs and outputs as JSON text; paging by
+ * (at_ms, request_id) so exports stream in a stable order.
+ */
+import type { FeedbackResult, LabelledPair, PredictionQuery, PredictionRecord, PredictionStore, PredictionWrite } from './prediction-store.ts';
+import type { SqlDriver, SqlRow, SqlValue } from './sql-driver.ts';
+
+const COLUMNS = 'request_id, endpoint, version, at, at_ms, latency_ms, inputs, outputs, prediction, size_bytes, feedback, feedback_at';
+
+function scalar(text: unknown): number | string | null {
+  if (text === null || text === undefined) return null;
+  return JSON.parse(String(text)) as number | string;
+}
+
+function toRecord(row: SqlRow): PredictionRecord {
+  return {
+    requestId: String(row.request_id),
+    endpoint: String(row.endpoint),
+    version: Number(row.version),
+    at: String(row.at),
+    latencyMs: Number(row.latency_ms),
+    inputs: JSON.parse(String(row.inputs)) as Record<string, unknown>,
+    outputs: JSON.parse(String(row.outputs)) as Record<string, unknown>,
+    prediction: scalar(row.prediction),
+    feedback: scalar(row.feedback),
+    feedbackAt: row.feedback_at === null || row.feedback_at === undefined ? null : String(row.feedback_at),
+  };
+}
+
+export class SqlPredictionStore implements PredictionStore {
+  readonly #db: SqlDriver;
+  readonly #ownsDriver: boolean;
+
+  constructor(driver: SqlDriver, options: { ownsDriver?: boolean } = {}) {
+    this.#db = driver;
+    this.#ownsDriver = options.ownsDriver ?? true;
+  }
+
+  migrate(): Promise<void> {
+    return this.#db.migrate();
+  }
+
+  async insert(records: readonly PredictionWrite[]): Promise<number> {
+    if (records.length === 0) return 0;
+    let written = 0;
+    // Chunks keep each statement under the drivers' parameter limits.
+    for (let i = 0; i < records.length; i += 200) {
+      const chunk = records.slice(i, i + 200);
+      const params: SqlValue[] = [];
+      for (const r of chunk) {
+        const inputs = JSON.stringify(r.inputs);
+        const outputs = JSON.stringify(r.outputs);
+        params.push(r.requestId, r.endpoint, r.version, r.at, Date.parse(r.at), r.latencyMs, inputs, outputs,
+          r.prediction === null ? null : JSON.stringify(r.prediction), inputs.length + outputs.length);
+      }
+      const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      const rows = await this.#db.query(
+        `INSERT INTO predictions (request_id, endpoint, version, at, at_ms, latency_ms, inputs, outputs, prediction, size_bytes)
+         VALUES ${values} ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
+        params,
+      );
+      written += rows.length;
+    }
+    return written;
+  }
+
+  async feedback(items: readonly { requestId: string; value: number | string }[], at: string, lateBefore: string): Promise<FeedbackResult[]> {
+    const lateMs = Date.parse(lateBefore);
+    const atMs = Date.parse(at);
+    const found = new Map<string, SqlRow>();
+    for (let i = 0; i < items.length; i += 500) {
+      const ids = items.slice(i, i + 500).map((x) => x.requestId);
+      const rows = await this.#db.query(`SELECT request_id, endpoint, version, at_ms FROM predictions WHERE request_id IN (${ids.map(() => '?').join(', ')})`, ids);
+      for (const r of rows) found.set(String(r.request_id), r);
+    }
+    const results: FeedbackResult[] = [];
+    await this.#db.transaction(async (tx) => {
+      for (const item of items) {
+        const row = found.get(item.requestId);
+        if (row === undefined) {
+          results.push({ kind: 'unknown', requestId: item.requestId });
+          continue;
+        }
+        const endpoint = String(row.endpoint);
+        const version = Number(row.version);
+        const answeredMs = Number(row.at_ms);
+        if (answeredMs < lateMs) {
+          results.push({ kind: 'late', requestId: item.requestId, endpoint, version, ageMs: atMs - answeredMs });
+          continue;
+        }
+        await tx.query('UPDATE predictions SET feedback = ?, feedback_at = ? WHERE request_id = ?', [JSON.stringify(item.value), at, item.requestId]);
+        results.push({ kind: 'joined', requestId: item.requestId, endpoint, version });
+      }
+    });
+    return results;
+  }
+
+  async list(q: PredictionQuery): Promise<{ items: PredictionRecord[]; next: string | null }> {
+    const where: string[] = ['endpoint = ?'];
+    const params: SqlValue[] = [q.endpoint];
+    const add = (clause: string, value: SqlValue): void => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (q.version !== undefined) add('version = ?', q.version);
+    if (q.since !== undefined) add('at_ms >= ?', Date.parse(q.since));
+    if (q.until !== undefined) add('at_ms < ?', Date.parse(q.until));
+    if (q.after !== undefined) {
+      const [ms, id] = JSON.parse(Buffer.from(q.after, 'base64url').toString('utf8')) as [number, string];
+      where.push('(at_ms > ? OR (at_ms = ? AND request_id > ?))');
+      params.push(ms, ms, id);
+    }
+    const limit = Math.max(1, Math.min(q.limit ?? 1000, 10_000));
+    params.push(limit + 1);
+    const rows = await this.#db.query(`SELECT ${COLUMNS} FROM predictions WHERE ${where.join(' AND ')} ORDER BY at_ms, request_id LIMIT ?`, params);
+    const more = rows.length > limit;
+    const page = (more ? rows.slice(0, limit) : rows);
+    const last = page.at(-1);
+    return {
+      items: page.map(toRecord),
+      next: more && last !== undefined ? Buffer.from(JSON.stringify([Number(last.at_ms), String(last.request_id)])).toString('base64url') : null,
+    };
+  }
+
+  async labelled(endpoint: string, since: string): Promise<LabelledPair[]> {
+    const rows = await this.#db.query(
+      'SELECT version, prediction, feedback FROM predictions WHERE endpoint = ? AND at_ms >= ? AND feedback IS NOT NULL AND prediction IS NOT NULL',
+      [endpoint, Date.parse(since)],
+    );
+    return rows.map((r) => ({ version: Number(r.version), prediction: scalar(r.prediction)!, feedback: scalar(r.feedback)! }));
+  }
+
+  async prune(before: string, maxBytes: number): Promise<number> {
+    const aged = await this.#db.query('DELETE FROM predictions WHERE at_ms < ? RETURNING request_id', [Date.parse(before)]);
+    let deleted = aged.length;
+    const [total] = await this.#db.query('SELECT COALESCE(SUM(size_bytes), 0) AS bytes FROM predictions');
+    let excess = Number(total?.bytes ?? 0) - maxBytes;
+    while (excess > 0) {
+      // Oldest first, a bounded batch at a time.
+      const oldest = await this.#db.query('SELECT request_id, size_bytes FROM predictions ORDER BY at_ms, request_id LIMIT 1000');
+      if (oldest.length === 0) break;
+      const ids: string[] = [];
+      for (const r of oldest) {
+        if (excess <= 0) break;
+        ids.push(String(r.request_id));
+        excess -= Number(r.size_bytes);
+      }
+      await this.#db.query(`DELETE FROM predictions WHERE request_id IN (${ids.map(() => '?').join(', ')})`, ids);
+      deleted += ids.length;
+    }
+    return deleted;
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDriver) await this.#db.close();
+  }
+}
