@@ -131,8 +131,9 @@ function analysis(r: PlanReader, v: unknown, strategy: Strategy): AnalysisSpec {
       ? [{ kind: 'metric', metric: 'shadow_error_rate', max: 0.02, min: null }, { kind: 'metric', metric: 'shadow_agreement', max: null, min: 0.9 }]
       : [...defaultChecks];
   } else {
-    if (!Array.isArray(o.checks)) r.bad('analysis.checks', 'expected a list');
-    checks = o.checks.map((c, i) => check(r, `analysis.checks[${i}]`, c));
+    const list: unknown = o.checks;
+    if (!Array.isArray(list)) r.bad('analysis.checks', 'expected a list');
+    checks = (list as unknown[]).map((c, i) => check(r, `analysis.checks[${i}]`, c));
   }
   return {
     intervalMs,
@@ -171,8 +172,9 @@ export function parsePlan(value: unknown, source: string, defaultStrategy?: Stra
   let steps: Step[] = [];
   if (o.steps !== undefined) {
     if (strategy !== 'canary') r.bad('steps', `only a canary has steps (strategy is ${strategy})`);
-    if (!Array.isArray(o.steps)) r.bad('steps', 'expected a list');
-    steps = o.steps.map((s, i) => step(r, `steps[${i}]`, s));
+    const list: unknown = o.steps;
+    if (!Array.isArray(list)) r.bad('steps', 'expected a list');
+    steps = (list as unknown[]).map((s, i) => step(r, `steps[${i}]`, s));
   } else if (strategy === 'canary') {
     steps = [{ kind: 'setWeight', weight: 10 }, { kind: 'analysis' }, { kind: 'setWeight', weight: 50 }, { kind: 'analysis' }];
   }
