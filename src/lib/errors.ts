@@ -94,6 +94,12 @@ export const errorCatalogue = {
   MG_DRIFT_EMPTY_SAMPLE: { status: 422, message: 'The {test} drift test needs data on both sides: {detail}' },
   MG_DRIFT_INVALID_OPTIONS: { status: 400, message: 'Invalid drift options: {detail}' },
 
+  // Monitoring
+  MG_MONITORING_ALERT_INVALID: { status: 400, message: 'Invalid alert rule {name}: {detail}' },
+  MG_MONITORING_ALERT_EXISTS: { status: 409, message: 'An alert rule named "{name}" already exists' },
+  MG_MONITORING_UNAVAILABLE: { status: 503, message: 'Monitoring is unavailable: {detail}' },
+  MG_MONITORING_FEEDBACK_INVALID: { status: 400, message: 'Invalid feedback: {detail}' },
+
   // Security
   MG_AUTH_REQUIRED: { status: 401, message: 'Authentication required: {detail}' },
   MG_AUTH_INVALID: { status: 401, message: 'Invalid credentials: {reason}' },
