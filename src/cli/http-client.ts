@@ -5,7 +5,10 @@
  * around the artifact stream, so a large file is never held in memory.
  */
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { formatDuration } from '../lib/duration.ts';
 import { errorCatalogue, ModelgateError, type ErrorCode } from '../lib/errors.ts';
@@ -27,6 +30,43 @@ function remoteError(status: number, body: unknown): ModelgateError {
   const err = new ModelgateError(code, { detail: typeof b.error === 'string' ? b.error : `HTTP ${status}` });
   if (typeof b.error === 'string') err.message = b.error;
   return err;
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: text };
+  }
+}
+
+/**
+ * POSTs a streamed body with node:http rather than fetch: fetch copies every
+ * chunk through a web stream, which halves upload throughput for large artifacts.
+ */
+async function postStream(
+  url: string,
+  headers: Readonly<Record<string, string>>,
+  body: AsyncIterable<Uint8Array>,
+): Promise<{ status: number; text: string }> {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const req = send(target, { method: 'POST', headers });
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    req.once('response', resolve);
+    req.once('error', reject);
+  });
+  try {
+    // The server may answer (e.g. 413) before the body is sent; the answer wins over the broken pipe.
+    const sent = pipeline(Readable.from(body), req).catch((err: unknown) => err);
+    const res = await response;
+    let text = '';
+    for await (const chunk of res) text += String(chunk);
+    await sent;
+    return { status: res.statusCode ?? 500, text };
+  } catch (err) {
+    throw new ModelgateError('MG_UNAVAILABLE', { detail: `cannot reach ${target.origin}: ${(err as Error).message}` }, { cause: err });
+  }
 }
 
 /** Yields the multipart body: the metadata part, then the artifact's bytes as they arrive, then the end. */
@@ -129,19 +169,14 @@ export class HttpRegistryClient implements RegistryApi {
     options: RegisterOptions = {},
   ): Promise<VersionRecord> {
     const boundary = `modelgate-${randomBytes(12).toString('hex')}`;
-    const body = Readable.from(multipartBody(boundary, metadata, artifact, (n) => options.onProgress?.(n, options.size)));
-    const res = await this.#fetch('POST', `/models/${enc(model)}/versions`, {
-      raw: {
-        headers: {
-          ...this.#headers,
-          'content-type': `multipart/form-data; boundary=${boundary}`,
-          ...(options.size !== undefined ? { 'x-modelgate-artifact-size': String(options.size) } : {}),
-        },
-        body: body as unknown as RequestInit['body'],
-        duplex: 'half',
-      } as RequestInit,
-    });
-    return (await res.json()) as VersionRecord;
+    const body = multipartBody(boundary, metadata, artifact, (n) => options.onProgress?.(n, options.size));
+    const res = await postStream(`${this.#base}/models/${enc(model)}/versions`, {
+      ...this.#headers,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      ...(options.size !== undefined ? { 'x-modelgate-artifact-size': String(options.size) } : {}),
+    }, body);
+    if (res.status >= 400) throw remoteError(res.status, parseBody(res.text));
+    return JSON.parse(res.text) as VersionRecord;
   }
 
   getVersion(model: string, ref: number | string): Promise<VersionRecord> {
