@@ -30,7 +30,18 @@ import type { VersionRecord } from '../../src/store/registry-types.ts';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BC = join(ROOT, 'fixtures/models/breast_cancer_rf');
 const MODEL = join(BC, 'model.onnx');
-const ROWS = Number(process.argv[2] ?? 1_000_000);
+/** `--rows N` (or a bare N) for quicker runs; 1,000,000 by default. */
+function rowsArgument(args: readonly string[]): number {
+  const at = args.indexOf('--rows');
+  const text = at >= 0 ? args[at + 1] : args.find((a) => /^\d+$/.test(a));
+  const n = Number(text ?? 1_000_000);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`--rows needs a positive whole number, not "${text}"`);
+    process.exit(2);
+  }
+  return n;
+}
+const ROWS = rowsArgument(process.argv.slice(2));
 const BATCH = 1024;
 
 function readCsv(file: string): { header: string[]; rows: number[][] } {
@@ -63,7 +74,7 @@ async function generate(file: string): Promise<{ matrix: Float32Array; features:
     cells.push(String(src[width]));
     chunk.push(cells.join(','));
     if (chunk.length === 10_000) {
-      if (!out.write(chunk.join('\n') + '\n')) await new Promise((r) => out.once('drain', r));
+      if (!out.write(chunk.join('\n') + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
       chunk = [];
     }
   }

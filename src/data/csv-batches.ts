@@ -11,7 +11,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { fail, ModelgateError } from '../lib/errors.ts';
-import { fastNumber } from './csv-number.ts';
+import { fastNumber, NumberScan } from './csv-number.ts';
 import { checkHeader, inferCsvTypes, isBooleanText, isMissing, parseNumber, type ColumnType } from './csv.ts';
 import { fileSize } from './read-chunks.ts';
 
@@ -107,6 +107,9 @@ class Scanner {
   #line = 1;
   #row = 0;
   #skipLf = false;
+  readonly #number = new NumberScan();
+  /** Per column: numeric, so an unquoted field is parsed while its end is found. */
+  #numeric: boolean[] = [];
 
   constructor(file: string, delimiter: string, batchRows: number, given: readonly ColumnType[] | undefined) {
     this.#file = file;
@@ -120,6 +123,7 @@ class Scanner {
   }
 
   #startBatch(): void {
+    this.#numeric = this.#kinds.map((k) => k === 'number');
     this.#batch = this.#kinds.map((k) => column(k, this.#batchRows));
     this.#at = 0;
   }
@@ -176,6 +180,19 @@ class Scanner {
     }
   }
 
+  /** A plain decimal ending at a delimiter or line end, stored in one pass; false when the general path must read the field. */
+  #fastField(buf: Buffer, pos: number, n: number, j: number, final: boolean): boolean {
+    const v = this.#number.scan(buf, pos, n);
+    if (v === undefined) return false;
+    const e = this.#number.end;
+    if (e < n) {
+      const c = buf[e];
+      if (c !== this.#delim && c !== LF && c !== CR) return false;
+    } else if (!final) return false;
+    (this.#batch[j]!.values as Float64Array)[this.#at] = v;
+    return true;
+  }
+
   /** Scans the records of `buf`; returns where an incomplete last record begins (buf.length when none). */
   scan(buf: Buffer, final: boolean): number {
     const n = buf.length;
@@ -222,6 +239,9 @@ class Scanner {
           }
           if (fields === 0) firstEmpty = i === pos + 1;
           this.#store(fields, buf, pos + 1, i, true, escaped);
+        } else if (this.#numeric[fields] === true && this.#fastField(buf, pos, n, fields, final)) {
+          end = this.#number.end;
+          if (fields === 0) firstEmpty = false;
         } else {
           let i = pos;
           while (i < n) {
@@ -268,6 +288,7 @@ class Scanner {
     const typed = pending.map((b) => retype(b, types, this.#batchRows));
     this.types = types;
     this.#kinds = types;
+    this.#numeric = types.map((k) => k === 'number');
     this.#done = typed.slice(0, -1);
     this.#batch = [...typed.at(-1)!.columns];
   }

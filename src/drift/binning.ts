@@ -5,7 +5,6 @@
  * counted by value. Empty bins may be filled with a small share so PSI's
  * logarithm stays finite, exactly as Evidently does.
  */
-import { binIndex } from '../data/column-stats.ts';
 
 export interface Binned {
   readonly reference: number[];
@@ -29,15 +28,25 @@ export function sturgesEdges(min: number, max: number, n: number): number[] {
   return Array.from({ length: bins + 1 }, (_, i) => (i === bins ? last : first + i * step));
 }
 
-/** Counts of values per bin (numpy.histogram with explicit edges: the last bin is closed). */
-export function histogramCounts(values: ArrayLike<number>, edges: readonly number[]): number[] {
-  const counts = new Array<number>(edges.length - 1).fill(0);
+/**
+ * Counts of values per bin (numpy.histogram with explicit edges: the last bin
+ * is closed; values outside the edges and non-numbers are not counted). One
+ * pass: the bin is guessed as if the edges were equally spaced and then moved
+ * until the edges hold the value, so any sorted edges give exact counts.
+ */
+export function histogramCounts(values: ArrayLike<unknown>, edges: readonly number[]): number[] {
+  const bins = edges.length - 1;
+  const counts = new Array<number>(bins).fill(0);
   const lo = edges[0]!;
-  const hi = edges.at(-1)!;
+  const hi = edges[bins]!;
+  const scale = hi > lo ? bins / (hi - lo) : 0;
   for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v < lo || v > hi) continue;
-    counts[binIndex(edges, v)]!++;
+    const v = values[i];
+    if (typeof v !== 'number' || !(v >= lo && v <= hi)) continue;
+    let b = Math.min(bins - 1, Math.floor((v - lo) * scale));
+    while (b > 0 && v < edges[b]!) b--;
+    while (b < bins - 1 && v >= edges[b + 1]!) b++;
+    counts[b]!++;
   }
   return counts;
 }

@@ -12,37 +12,21 @@ const BITS = 11;
 const BUCKETS = 1 << BITS;
 const MASK = BUCKETS - 1;
 
-/** The finite values of a sample, in their original order, as a new Float64Array. */
+/** The finite values of a sample, in their original order, as a new Float64Array (one pass). */
 export function finiteValues(values: ArrayLike<unknown>): Float64Array {
-  let n = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (typeof v === 'number' && Number.isFinite(v)) n++;
-  }
-  const out = new Float64Array(n);
+  const out = new Float64Array(values.length);
   let at = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v === 'number' && Number.isFinite(v)) out[at++] = v;
+    if (typeof v === 'number' && v - v === 0) out[at++] = v;
   }
-  return out;
+  return at === out.length ? out : out.slice(0, at);
 }
 
 /** A sorted copy of finite values (NaN must not be present). */
 export function sortedCopy(values: ArrayLike<number>): Float64Array {
   const copy = Float64Array.from(values);
   return copy.length < RADIX_FROM ? copy.sort() : radixSorted(copy);
-}
-
-function digit(pass: number, l: number, h: number): number {
-  switch (pass) {
-    case 0: return l & MASK;
-    case 1: return (l >>> 11) & MASK;
-    case 2: return (l >>> 22) | ((h & 1) << 10);
-    case 3: return (h >>> 1) & MASK;
-    case 4: return (h >>> 12) & MASK;
-    default: return h >>> 23;
-  }
 }
 
 /** Radix sort; the input array is read, never changed. */
@@ -87,12 +71,23 @@ export function radixSorted(values: Float64Array): Float64Array {
       sum += c;
     }
     if (constant) continue;
-    for (let i = 0; i < n; i++) {
-      const l = lo[i]!;
-      const h = hi[i]!;
-      const p = count[base + digit(pass, l, h)]!++;
-      lo2[p] = l;
-      hi2[p] = h;
+    if (pass < 2 || pass > 2) {
+      // The digit lies within one word: the low word for passes 0 and 1, the high one for 3 to 5.
+      const keys = pass < 2 ? lo : hi;
+      const shift = pass < 2 ? pass * BITS : (pass - 3) * BITS + 1;
+      for (let i = 0; i < n; i++) {
+        const p = count[base + ((keys[i]! >>> shift) & MASK)]!++;
+        lo2[p] = lo[i]!;
+        hi2[p] = hi[i]!;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const l = lo[i]!;
+        const h = hi[i]!;
+        const p = count[base + ((l >>> 22) | ((h & 1) << 10))]!++;
+        lo2[p] = l;
+        hi2[p] = h;
+      }
     }
     [lo, lo2] = [lo2, lo];
     [hi, hi2] = [hi2, hi];

@@ -101,9 +101,8 @@ function drift(version: VersionRecord, scan: ScanResult, label: string): DriftOu
   for (const column of present) {
     const f = profile.features[column]!;
     if (f.kind !== 'numeric' || f.histogram.edges.length < 2) continue;
-    const current: number[] = [];
-    for (const v of scan.data.values[column]!) if (typeof v === 'number' && Number.isFinite(v)) current.push(v);
-    histograms.push({ column, edges: f.histogram.edges, reference: f.histogram.counts, current: histogramCounts(current, f.histogram.edges) });
+    // Text, missing and non-finite values fall outside every bin.
+    histograms.push({ column, edges: f.histogram.edges, reference: f.histogram.counts, current: histogramCounts(scan.data.values[column]!, f.histogram.edges) });
   }
   return { kind: 'computed', result, histograms };
 }
