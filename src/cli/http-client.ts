@@ -101,7 +101,7 @@ export class HttpRegistryClient implements RegistryApi {
     this.#headers = headers;
   }
 
-  async #fetch(method: string, path: string, init: { body?: unknown; query?: URLSearchParams; raw?: RequestInit } = {}): Promise<Response> {
+  async #fetch(method: string, path: string, init: { body?: unknown; query?: URLSearchParams } = {}): Promise<Response> {
     const qs = init.query && [...init.query.keys()].length > 0 ? `?${init.query.toString()}` : '';
     const headers: Record<string, string> = { ...this.#headers };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
@@ -109,22 +109,15 @@ export class HttpRegistryClient implements RegistryApi {
     try {
       res = await fetch(this.#base + path + qs, {
         method,
-        headers: { ...headers, ...(init.raw?.headers as Record<string, string> | undefined) },
+        headers,
         body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
-        ...init.raw,
-      } as RequestInit);
+      });
     } catch (err) {
       throw new ModelgateError('MG_UNAVAILABLE', { detail: `cannot reach ${this.#base}: ${(err as Error).message}` }, { cause: err });
     }
     if (!res.ok) {
       const text = await res.text();
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = { error: text || res.statusText };
-      }
-      throw remoteError(res.status, body);
+      throw remoteError(res.status, parseBody(text || res.statusText));
     }
     return res;
   }
