@@ -5,75 +5,38 @@
  *      `serve --workers 2` against the bare node:http + onnxruntime-node floor
  *      with 2 processes (target >= 0.85), and against FastAPI + scikit-learn;
  *   2. wide_mlp single rows at 64 connections: dynamic batching on vs off
- *      (target >= 2x), p99 of both;
- *   3. a 1 MiB FP32 input (4096 x 64 rows of wide_mlp): binary extension vs
- *      JSON (target >= 5x);
+ *      (target >= 2x), p99 of both, and the mean batch size a worker ran.
+ *      Both endpoints run in the same server with the same session settings
+ *      (one intra-op thread per session, as every worker gets by default);
+ *   3. a 1 MiB FP32 input ([1, 262144] to sum_1m, a ReduceSum whose cost is
+ *      negligible next to decoding the input): binary extension vs JSON
+ *      (target >= 5x);
  *   4. p50/p99 added over the floor at half of modelgate's max throughput.
  * Results go to bench/results/serving.json.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon from 'autocannon';
 import { encodeV2BinaryRequest } from '../../src/inference/v2-binary.ts';
+import { cli, load as loadWith, mainCli as main, ratio, root, show, startProcess, stopProcesses, type Load, type LoadOptions } from './harness.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const main = join(root, 'src/cli/main.ts');
 const DURATION = 8;
-const children: ChildProcess[] = [];
+/** Batched endpoint settings: no added wait; a batch takes every request that arrived while the previous one ran. */
+const BATCHING = { maxBatchSize: 64, maxQueueDelayUs: 0 };
 
-function cli(dataDir: string, args: string[]): void {
-  const r = spawnSync(process.execPath, [main, '--data-dir', dataDir, ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`modelgate ${args.join(' ')}: ${r.stderr}`);
-}
-
-/** Starts a server; ready when its output matches `ready` (group 1: its URL), or when `ready` (a URL) answers. */
-async function startProcess(args: string[], ready: RegExp | string, env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const child = spawn(args[0], args.slice(1), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
-  for (let i = 0; i < 600; i++) {
-    if (typeof ready === 'string') {
-      const up = await fetch(ready).then(() => true, () => false);
-      if (up) return ready;
-    } else {
-      const m = ready.exec(out);
-      if (m) return m[1];
-    }
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${out}`);
-    await sleep(100);
-  }
-  throw new Error(`${args.join(' ')} did not start: ${out}`);
-}
-
-interface Load {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly errors: number;
-  readonly non2xx: number;
-}
-
-async function load(url: string, body: string | Buffer, options: { connections: number; headers?: Record<string, string>; overallRate?: number; duration?: number }): Promise<Load> {
-  const r = await autocannon({
-    url, method: 'POST', body, connections: options.connections, duration: options.duration ?? DURATION,
-    headers: { 'content-type': 'application/json', ...options.headers },
-    ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
-  });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
-}
-
-const show = (label: string, l: Load): void =>
-  console.log(`  ${label.padEnd(44)} ${l.rps.toFixed(0).padStart(7)} req/s  p50 ${l.p50.toFixed(2)} ms  p99 ${l.p99.toFixed(2)} ms${l.errors + l.non2xx > 0 ? `  (${l.errors} errors, ${l.non2xx} non-2xx)` : ''}`);
-const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
+const load = (url: string, body: string | Buffer, options: Omit<LoadOptions, 'duration'> & { duration?: number }): Promise<Load> =>
+  loadWith(url, body, { ...options, duration: options.duration ?? DURATION });
 
 function hasFastapi(): boolean {
   return spawnSync('/usr/bin/python3', ['-c', 'import fastapi, uvicorn, sklearn'], { stdio: 'ignore' }).status === 0;
+}
+
+interface BatchStats { batches: number; rows: number; largestBatch: number }
+
+async function batchStats(url: string): Promise<BatchStats | null> {
+  const meta = await (await fetch(url)).json() as { parameters?: { batch_stats?: BatchStats } };
+  return meta.parameters?.batch_stats ?? null;
 }
 
 async function run(): Promise<void> {
@@ -85,7 +48,10 @@ async function run(): Promise<void> {
     cli(dataDir, ['versions', 'register', 'wide', join(root, 'fixtures/models/wide_mlp/model.onnx')]);
     cli(dataDir, ['deploy', 'rf', '1', '--endpoint', 'rf']);
     cli(dataDir, ['deploy', 'wide', '1', '--endpoint', 'wide']);
-    cli(dataDir, ['deploy', 'wide', '1', '--endpoint', 'wide-batched', '--max-batch-size', '64', '--max-queue-delay-us', '2000']);
+    cli(dataDir, ['deploy', 'wide', '1', '--endpoint', 'wide-batched', '--max-batch-size', String(BATCHING.maxBatchSize), '--max-queue-delay-us', String(BATCHING.maxQueueDelayUs)]);
+    cli(dataDir, ['models', 'create', 'sum']);
+    cli(dataDir, ['versions', 'register', 'sum', join(root, 'fixtures/models/sum_1m/model.onnx')]);
+    cli(dataDir, ['deploy', 'sum', '1', '--endpoint', 'sum']);
 
     const mg = await startProcess([process.execPath, main, '--data-dir', dataDir, 'serve', '--workers', '2', '--port', '8093'], /listening on (http:\/\/\S+)/, { MODELGATE_LOG_LEVEL: 'warn' });
     const bare = await startProcess([process.execPath, join(root, 'bench/peers/bare-onnx-server.ts'), '--port', '8094', '--workers', '2'], /listening on (http:\/\/\S+)/);
@@ -114,15 +80,19 @@ async function run(): Promise<void> {
     const off = await load(`${mg}/v2/models/wide/infer`, wideRow, { connections: 64 });
     show('batching off', off);
     const on = await load(`${mg}/v2/models/wide-batched/infer`, wideRow, { connections: 64 });
-    show('batching on (max 64, delay 2 ms)', on);
+    const stats = await batchStats(`${mg}/v2/models/wide-batched`);
+    const meanBatch = stats === null ? null : Math.round((stats.rows / stats.batches) * 10) / 10;
+    show(`batching on (max ${BATCHING.maxBatchSize}, delay ${BATCHING.maxQueueDelayUs} us, mean batch ${meanBatch})`, on);
 
-    console.log('3. 1 MiB FP32 input (4096 x 64), binary extension vs JSON');
-    const big = Float32Array.from({ length: 4096 * 64 }, (_, i) => (i % 97) / 97);
-    const bigJson = JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [4096, 64], data: Array.from(big) }] });
-    const bigBin = encodeV2BinaryRequest([{ name: 'features', datatype: 'FP32', shape: [4096, 64], data: big }], { binaryOutputs: true });
-    const json = await load(`${mg}/v2/models/wide/infer`, bigJson, { connections: 4 });
-    show('JSON', json);
-    const binary = await load(`${mg}/v2/models/wide/infer`, bigBin.body, {
+    console.log('3. 1 MiB FP32 input ([1, 262144] to sum_1m), binary extension vs JSON');
+    const big = Float32Array.from({ length: 262144 }, (_, i) => (i % 97) / 97);
+    // A client holding float32 values writes each one's shortest double form, as JSON.stringify does here.
+    const bigJson = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 262144], data: Array.from(big) }] });
+    const bigBin = encodeV2BinaryRequest([{ name: 'x', datatype: 'FP32', shape: [1, 262144], data: big }], { binaryOutputs: true });
+    await load(`${mg}/v2/models/sum/infer`, bigJson, { connections: 4, duration: 2 });
+    const json = await load(`${mg}/v2/models/sum/infer`, bigJson, { connections: 4 });
+    show(`JSON (${(bigJson.length / 2 ** 20).toFixed(1)} MiB body)`, json);
+    const binary = await load(`${mg}/v2/models/sum/infer`, bigBin.body, {
       connections: 4, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(bigBin.headerLength) },
     });
     show('binary extension', binary);
@@ -135,12 +105,15 @@ async function run(): Promise<void> {
     show('modelgate', oursHalf);
 
     const results = {
-      machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
+      machine: { cpus: availableParallelism(), model: cpus()[0]?.model, node: process.version },
       durationSeconds: DURATION,
       throughputVsBare: { ratio: ratio(ours.rps, floor.rps), target: 0.85, modelgate: ours, bare: floor },
       throughputVsFastapi: fastapi === null ? { skipped: 'python3-fastapi/python3-uvicorn/python3-sklearn not installed' } : { ratio: ratio(ours.rps, fastapi.rps), fastapi },
-      batching: { ratio: ratio(on.rps, off.rps), target: 2, on, off, p99OnMs: on.p99, p99OffMs: off.p99 },
-      binaryVsJson: { ratio: ratio(binary.rps, json.rps), target: 5, binary, json },
+      batching: {
+        ratio: ratio(on.rps, off.rps), target: 2, on, off, p99OnMs: on.p99, p99OffMs: off.p99,
+        settings: { ...BATCHING, workers: 2, intraOpThreadsPerSession: 1, connections: 64 }, batchStatsOneWorker: stats, meanBatch,
+      },
+      binaryVsJson: { ratio: ratio(binary.rps, json.rps), target: 5, model: 'sum_1m', shape: [1, 262144], jsonBodyBytes: bigJson.length, binaryBodyBytes: bigBin.body.byteLength, binary, json },
       latencyAtHalfMax: { rate, addedP50Ms: Math.round((oursHalf.p50 - floorHalf.p50) * 100) / 100, addedP99Ms: Math.round((oursHalf.p99 - floorHalf.p99) * 100) / 100, modelgate: oursHalf, bare: floorHalf },
     };
     console.log('\nratios (same run):');
@@ -152,8 +125,7 @@ async function run(): Promise<void> {
     mkdirSync(join(root, 'bench/results'), { recursive: true });
     writeFileSync(join(root, 'bench/results/serving.json'), `${JSON.stringify(results, null, 2)}\n`);
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await sleep(500);
+    await stopProcesses();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -234,8 +234,28 @@ export function tensorFromJson(
   }
   const count = elementCount(name, shape);
   const dims = shape as number[];
+  const fast = datatype === 'FP32' || datatype === 'FP64' ? flatFloats(datatype, data, count, options.allowNonFinite === true) : null;
+  if (fast !== null) return { name, datatype, shape: [...dims], data: fast };
   const values = flattenData(name, data, dims.length, count);
   return { name, datatype, shape: [...dims], data: typedFromValues(name, datatype, values, options) };
+}
+
+/**
+ * The common case of large float inputs, flat data of plain numbers, in one
+ * pass with no intermediate array. Null sends anything else (nesting, other
+ * types, a wrong count, non-finite values) through the general path, which
+ * also words the errors.
+ */
+function flatFloats(datatype: 'FP32' | 'FP64', data: unknown, count: number, allowNonFinite: boolean): Float32Array | Float64Array | null {
+  if (!Array.isArray(data) || data.length !== count) return null;
+  const out = datatype === 'FP32' ? new Float32Array(count) : new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const v: unknown = data[i];
+    if (typeof v !== 'number') return null;
+    out[i] = v;
+    if (!allowNonFinite && !Number.isFinite(out[i])) return null;
+  }
+  return out;
 }
 
 /** Flat JSON-able values of a tensor: numbers, booleans or strings; 64-bit integers beyond 2^53 as strings. */
