@@ -13,10 +13,10 @@ import type { FeatureProfile, ReferenceProfile } from '../store/registry-types.t
 import { binShares, fillZeroes, histogramCounts } from './binning.ts';
 import { chiSquareCounts, countCategories } from './chi-square.ts';
 import { jensenShannon } from './jensen-shannon.ts';
-import { ksTwoSampleSorted } from './ks.ts';
+import { ksTwoSample } from './ks.ts';
 import { psi } from './psi.ts';
 import { isPValueTest, selectTest, type ColumnKind, type ColumnTestOverride, type DriftTestName } from './select.ts';
-import { distinctSorted, finiteValues, sortedCopy } from './sort.ts';
+import { finiteValues, sortedCopy } from './sort.ts';
 import { normalisedByStd, populationStd, wassersteinSorted } from './wasserstein.ts';
 import { zTestCounts } from './z-test.ts';
 
@@ -60,19 +60,24 @@ export interface DatasetDrift {
 }
 
 /**
- * One side of a comparison: numeric values sorted once (every numeric test and
- * the binning read them sorted), or category counts.
+ * One side of a comparison: numeric values in a Float64Array (sorted only when
+ * a test needs them sorted, and then once), or category counts.
  */
 type Side =
-  | { readonly kind: 'numeric'; readonly sorted: Float64Array; readonly rows: number; readonly std: number; readonly histogram?: { edges: readonly number[]; counts: readonly number[] }; readonly distinct?: number }
+  | { readonly kind: 'numeric'; readonly values: Float64Array; readonly sorted: () => Float64Array; readonly rows: number; readonly std: number; readonly histogram?: { edges: readonly number[]; counts: readonly number[] }; readonly distinct?: number }
   | { readonly kind: 'categorical'; readonly counts: Map<string, number>; readonly rows: number };
+
+function lazySorted(values: Float64Array): () => Float64Array {
+  let sorted: Float64Array | undefined;
+  return () => (sorted ??= sortedCopy(values));
+}
 
 function rawSide(values: readonly (number | string | boolean | null)[], numeric: boolean): Side {
   if (numeric) {
     const finite = finiteValues(values);
     // The standard deviation is summed in the data's own order, as numpy sums it.
     const std = finite.length > 0 ? populationStd(finite) : 0;
-    return { kind: 'numeric', sorted: sortedCopy(finite), rows: finite.length, std };
+    return { kind: 'numeric', values: finite, sorted: lazySorted(finite), rows: finite.length, std };
   }
   const present = values.filter((v) => v !== null && !(typeof v === 'number' && !Number.isFinite(v))).map(String);
   return { kind: 'categorical', counts: countCategories(present), rows: present.length };
@@ -82,19 +87,31 @@ function profileSide(profile: FeatureProfile): Side {
   if (profile.kind === 'categorical') return { kind: 'categorical', counts: new Map(Object.entries(profile.frequencies)), rows: profile.count };
   const n = profile.count;
   return {
-    kind: 'numeric', sorted: sortedCopy(profile.sample), rows: n, distinct: profile.distinct, histogram: profile.histogram,
+    kind: 'numeric', values: Float64Array.from(profile.sample), sorted: lazySorted(Float64Array.from(profile.sample)), rows: n, distinct: profile.distinct, histogram: profile.histogram,
     // The profile keeps the sample standard deviation; Evidently normalises by the population one.
     std: n > 1 ? profile.std * Math.sqrt((n - 1) / n) : 0,
   };
 }
 
 function counts(side: Side): Map<string, number> {
-  return side.kind === 'categorical' ? side.counts : countCategories(side.sorted);
+  return side.kind === 'categorical' ? side.counts : countCategories(side.values);
+}
+
+/** Distinct numbers over both sides, counted up to 6: the test rule only asks whether there are more than 2 or 5. */
+function fewDistinct(ref: Float64Array, cur: Float64Array): number {
+  const seen = new Set<number>();
+  for (const side of [ref, cur]) {
+    for (let i = 0; i < side.length; i++) {
+      seen.add(side[i]!);
+      if (seen.size > 5) return seen.size;
+    }
+  }
+  return seen.size;
 }
 
 function distinctTogether(ref: Side, cur: Side): number {
   if (ref.kind === 'numeric' && ref.distinct !== undefined && ref.distinct > 5) return ref.distinct;
-  if (ref.kind === 'numeric' && cur.kind === 'numeric') return distinctSorted(ref.sorted, cur.sorted);
+  if (ref.kind === 'numeric' && cur.kind === 'numeric') return fewDistinct(ref.values, cur.values);
   return new Set([...counts(ref).keys(), ...counts(cur).keys()]).size;
 }
 
@@ -103,15 +120,22 @@ function shares(ref: Side, cur: Side, fill: boolean): { reference: number[]; cur
     if (ref.histogram !== undefined && (ref.distinct ?? 0) > 20 && ref.histogram.edges.length > 1) {
       // A stored profile: the training histogram's edges; current values outside them count in the end bins.
       const edges = [...ref.histogram.edges];
-      const n = cur.sorted.length;
-      edges[0] = Math.min(edges[0]!, cur.sorted[0]!);
-      edges[edges.length - 1] = Math.max(edges.at(-1)!, cur.sorted[n - 1]!);
+      const n = cur.values.length;
+      let min = edges[0]!;
+      let max = edges.at(-1)!;
+      for (let i = 0; i < n; i++) {
+        const v = cur.values[i]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      edges[0] = min;
+      edges[edges.length - 1] = max;
       const total = ref.histogram.counts.reduce((s, v) => s + v, 0);
       const r = ref.histogram.counts.map((c) => c / total);
-      const c = histogramCounts(cur.sorted, edges).map((k) => k / n);
+      const c = histogramCounts(cur.values, edges).map((k) => k / n);
       return fill ? { reference: fillZeroes(r), current: fillZeroes(c) } : { reference: r, current: c };
     }
-    return binShares(ref.sorted, cur.sorted, true, fill);
+    return binShares(ref.values, cur.values, true, fill);
   }
   const rc = counts(ref);
   const cc = counts(cur);
@@ -125,12 +149,13 @@ function runTest(test: DriftTestName, ref: Side, cur: Side): { score: number; pV
   switch (test) {
     case 'ks': {
       if (ref.kind !== 'numeric' || cur.kind !== 'numeric') return fail('MG_DRIFT_INVALID_OPTIONS', { detail: 'ks needs a numeric column' });
-      const r = ksTwoSampleSorted(ref.sorted, cur.sorted);
+      // Only the smaller sample is sorted; the larger one is counted.
+      const r = ksTwoSample(ref.values, cur.values);
       return { score: r.pValue, pValue: r.pValue, statistic: r.statistic };
     }
     case 'wasserstein': {
       if (ref.kind !== 'numeric' || cur.kind !== 'numeric') return fail('MG_DRIFT_INVALID_OPTIONS', { detail: 'wasserstein needs a numeric column' });
-      const d = normalisedByStd(wassersteinSorted(ref.sorted, cur.sorted), ref.std);
+      const d = normalisedByStd(wassersteinSorted(ref.sorted(), cur.sorted()), ref.std);
       return { score: d, statistic: d };
     }
     case 'chisquare': {

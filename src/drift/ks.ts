@@ -23,17 +23,60 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** Largest absolute ECDF difference over both sorted samples. */
-function statistic(a: Float64Array, b: Float64Array): number {
-  let i = 0;
-  let j = 0;
+/** Index of the first of the sorted distinct values `u[0..k)` that is not below x. */
+function lowerBound(u: Float64Array, k: number, x: number): number {
+  let lo = 0;
+  let hi = k;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (u[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Largest absolute ECDF difference over both samples, the same number a merge
+ * of both sorted samples gives. Only the smaller sample is sorted; the larger
+ * one is counted between its distinct values (O(n log m)). Between two of
+ * them the difference is monotone, so its largest value is at the interval's
+ * ends: at the smaller sample's value, or at the last larger-sample value
+ * before the next one.
+ */
+export function ksStatistic(sample1: ArrayLike<number>, sample2: ArrayLike<number>): number {
+  const n1 = sample1.length;
+  const n2 = sample2.length;
+  const firstSmall = n1 <= n2;
+  const small = sortedCopy(firstSmall ? sample1 : sample2);
+  const large = firstSmall ? sample2 : sample1;
+  const u = new Float64Array(small.length);
+  const cumulative = new Float64Array(small.length);
+  let k = 0;
+  for (let i = 0; i < small.length; i++) {
+    if (k === 0 || small[i] !== u[k - 1]) u[k++] = small[i]!;
+    cumulative[k - 1] = i + 1;
+  }
+  // below[t]: larger-sample values strictly between u[t-1] and u[t]; equal[t]: values equal to u[t].
+  const below = new Float64Array(k + 1);
+  const equal = new Float64Array(k);
+  for (let i = 0; i < large.length; i++) {
+    const x = large[i]!;
+    const t = lowerBound(u, k, x);
+    if (t < k && u[t] === x) equal[t]!++;
+    else below[t]!++;
+  }
+  const diff = (smallCount: number, largeCount: number): number =>
+    firstSmall ? Math.abs(smallCount / n1 - largeCount / n2) : Math.abs(largeCount / n1 - smallCount / n2);
   let d = 0;
-  while (i < a.length && j < b.length) {
-    const v = Math.min(a[i]!, b[j]!);
-    while (i < a.length && a[i] === v) i++;
-    while (j < b.length && b[j] === v) j++;
-    const diff = Math.abs(i / a.length - j / b.length);
-    if (diff > d) d = diff;
+  let count = below[0]!;
+  if (count > 0) d = diff(0, count);
+  for (let t = 0; t < k; t++) {
+    count += equal[t]!;
+    d = Math.max(d, diff(cumulative[t]!, count));
+    if (below[t + 1]! > 0) {
+      count += below[t + 1]!;
+      d = Math.max(d, diff(cumulative[t]!, count));
+    }
   }
   return d;
 }
@@ -92,17 +135,9 @@ export function ksTwoSample(sample1: ArrayLike<number>, sample2: ArrayLike<numbe
   if (sample1.length === 0 || sample2.length === 0) {
     fail('MG_DRIFT_EMPTY_SAMPLE', { test: 'ks', detail: 'both samples need at least one value' });
   }
-  return ksTwoSampleSorted(sortedCopy(sample1), sortedCopy(sample2));
-}
-
-/** The same test on samples already sorted ascending (no NaN), so a caller that holds sorted columns sorts them once. */
-export function ksTwoSampleSorted(a: Float64Array, b: Float64Array): KsResult {
-  if (a.length === 0 || b.length === 0) {
-    fail('MG_DRIFT_EMPTY_SAMPLE', { test: 'ks', detail: 'both samples need at least one value' });
-  }
-  const n1 = a.length;
-  const n2 = b.length;
-  const d = statistic(a, b);
+  const n1 = sample1.length;
+  const n2 = sample2.length;
+  const d = ksStatistic(sample1, sample2);
   if (Math.max(n1, n2) <= MAX_EXACT_N) {
     const r = exact(n1, n2, d);
     if (r.ok) return { statistic: r.d, pValue: r.p, method: 'exact' };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { seededRng } from '../lib/clock.ts';
-import { distinctSorted, finiteValues, radixSorted, sortedCopy } from './sort.ts';
+import { finiteValues, radixSorted, sortedCopy } from './sort.ts';
 
 function sample(n: number, seed: number): Float64Array {
   const rng = seededRng(seed);
@@ -28,9 +28,4 @@ test('radix sort orders exactly as the built-in typed-array sort, signed zeros i
 
 test('finite values keep their order and drop null, text and non-finite numbers', () => {
   assert.deepEqual(finiteValues([3, null, 'x', NaN, Infinity, -1, 2]), new Float64Array([3, -1, 2]));
-});
-
-test('distinct values over two sorted samples count -0 and +0 once', () => {
-  assert.equal(distinctSorted(new Float64Array([-0, 0, 1, 1, 3]), new Float64Array([1, 2, 3, 4])), 5);
-  assert.equal(distinctSorted(new Float64Array([]), new Float64Array([7, 7])), 1);
 });

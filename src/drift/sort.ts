@@ -120,17 +120,3 @@ export function radixSorted(values: Float64Array): Float64Array {
   fromKeys(lo, hi, new Uint32Array(out.buffer));
   return out;
 }
-
-/** Distinct values over two sorted samples together (−0 and +0 are one value, as their text is). */
-export function distinctSorted(a: Float64Array, b: Float64Array): number {
-  let i = 0;
-  let j = 0;
-  let distinct = 0;
-  while (i < a.length || j < b.length) {
-    const v = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i]! : b[j]!;
-    distinct++;
-    while (i < a.length && a[i] === v) i++;
-    while (j < b.length && b[j] === v) j++;
-  }
-  return distinct;
-}
