@@ -8,6 +8,10 @@ import type { Config } from '../config/load.ts';
 import { installActor, type ActorResolver } from '../http/actor.ts';
 import { installErrorHandlers } from '../http/errors.ts';
 import { registerOpenApi } from '../http/openapi.ts';
+import { installSecurity } from '../http/security.ts';
+import { pinoRedaction } from '../security/redact.ts';
+import { openSecurity } from '../security/runtime.ts';
+import { tlsFromConfig } from '../security/tls.ts';
 import { registryRoutes } from '../http/registry.ts';
 import { endpointRoutes } from '../http/endpoints.ts';
 import { dataPlaneRoutes } from '../inference/http-data-plane.ts';
@@ -28,17 +32,29 @@ export interface AppDeps extends ServiceOptions {
 const API_VERSION = '0.1.0';
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const tls = tlsFromConfig(config);
+  const { maxHeaderSize, requestTimeoutMs, connectionTimeoutMs } = config.server;
   const app = Fastify({
-    logger: { level: config.logLevel },
+    // Credentials, keys and connection URLs never reach the log.
+    logger: { level: config.logLevel, ...pinoRedaction() },
+    ...(tls ? { https: { ...tls, maxHeaderSize } } : { http: { maxHeaderSize } }),
+    // Slow clients cannot hold a worker: whole requests and their headers have deadlines.
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: connectionTimeoutMs,
     bodyLimit: config.server.bodyLimit,
     // Unknown query and body fields are errors, not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const headersTimeout = requestTimeoutMs > 0 ? Math.min(config.server.headersTimeoutMs, requestTimeoutMs) : config.server.headersTimeoutMs;
+  if (headersTimeout > 0) app.server.headersTimeout = headersTimeout;
   try {
     const services = deps.services ?? (await openServices(config, { ...deps, logger: deps.logger ?? app.log }));
     if (!deps.services) app.addHook('onClose', async () => services.close());
     installErrorHandlers(app, { bodyLimit: config.server.bodyLimit, maxArtifactBytes: config.registry.maxArtifactBytes });
     installActor(app, config, deps.resolveActor);
+    const security = openSecurity(config, services.security, services.clock);
+    app.addHook('onClose', async () => security.close());
+    installSecurity(app, { config, security });
     await registerOpenApi(app, API_VERSION);
     await app.register(registryRoutes, { prefix: '/api/v1', registry: services.registry, config });
     const dataPlane = deps.dataPlane ?? openDataPlane(config, services, { logger: app.log, ...deps.dataPlaneOptions });

@@ -16,6 +16,8 @@ import type { EndpointStore } from '../store/endpoint-store.ts';
 import { PostgresDriver } from '../store/postgres/driver.ts';
 import { openPostgresRegistryStore } from '../store/postgres/registry-store.ts';
 import type { RegistryStore } from '../store/registry-store.ts';
+import type { SecurityStore } from '../store/security-store.ts';
+import { SqlSecurityStore } from '../store/sql-security-store.ts';
 import { SqlEndpointStore } from '../store/sql-endpoint-store.ts';
 import { SqliteDriver } from '../store/sqlite/driver.ts';
 import { openSqliteRegistryStore } from '../store/sqlite/registry-store.ts';
@@ -26,6 +28,8 @@ export interface Services {
   readonly blobs: BlobStore;
   /** Endpoints and the version each serves (same database as the registry). */
   readonly endpoints: EndpointStore;
+  /** API keys and the audit chain (same database as the registry). */
+  readonly security: SecurityStore;
   readonly clock: Clock;
   /** Closes the stores; safe to call twice. */
   close(): Promise<void>;
@@ -47,11 +51,27 @@ async function openBlobs(config: Config): Promise<BlobStore> {
   return openFsBlobStore(join(config.dataDir, 'blobs'));
 }
 
-/** The endpoint store on its own connection to the registry's database (the registry store has migrated it). */
-async function openEndpointStore(config: Config, options: ServiceOptions): Promise<SqlEndpointStore> {
-  const driver = config.databaseUrl
+function openDriver(config: Config, options: ServiceOptions): PostgresDriver | SqliteDriver {
+  return config.databaseUrl
     ? new PostgresDriver(config.databaseUrl, { maxConnections: 4, ...(options.databaseSchema ? { schema: options.databaseSchema } : {}) })
     : new SqliteDriver(join(config.dataDir, 'modelgate.db'));
+}
+
+/** The security store on its own connection to the registry's database (the registry store has migrated it). */
+async function openSecurityStore(config: Config, options: ServiceOptions): Promise<SqlSecurityStore> {
+  const security = new SqlSecurityStore(openDriver(config, options));
+  try {
+    await security.migrate();
+  } catch (err) {
+    await security.close();
+    throw err;
+  }
+  return security;
+}
+
+/** The endpoint store on its own connection to the registry's database (the registry store has migrated it). */
+async function openEndpointStore(config: Config, options: ServiceOptions): Promise<SqlEndpointStore> {
+  const driver = openDriver(config, options);
   const endpoints = new SqlEndpointStore(driver);
   try {
     await endpoints.migrate();
@@ -82,6 +102,13 @@ export async function openServices(config: Config, options: ServiceOptions = {})
     await Promise.allSettled([store.close(), blobs.close()]);
     throw err;
   }
+  let security: SqlSecurityStore;
+  try {
+    security = await openSecurityStore(config, options);
+  } catch (err) {
+    await Promise.allSettled([store.close(), blobs.close(), endpoints.close()]);
+    throw err;
+  }
   // Deployed versions are protected from gc and deletion.
   const isDeployed = options.isDeployed ?? ((model: string, version: number) => endpoints.isDeployed(model, version));
   const registry = new RegistryService({ store, blobs, config, clock, logger: options.logger, isDeployed });
@@ -91,9 +118,10 @@ export async function openServices(config: Config, options: ServiceOptions = {})
     store,
     blobs,
     endpoints,
+    security,
     clock,
     close() {
-      closed ??= Promise.allSettled([store.close(), blobs.close(), endpoints.close()]).then((results) => {
+      closed ??= Promise.allSettled([store.close(), blobs.close(), endpoints.close(), security.close()]).then((results) => {
         const failed = results.find((r) => r.status === 'rejected');
         if (failed) throw failed.reason;
       });

@@ -74,6 +74,9 @@ export function installErrorHandlers(app: FastifyInstance, limits: Limits): void
     const mg = toModelgateError(err, limits);
     if (mg.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: mg.code, err: mg.message }, 'request refused');
+    // Rate limits carry Retry-After and RateLimit-* headers in their context.
+    const headers = mg.context.headers;
+    if (typeof headers === 'object' && headers !== null) reply.headers(headers as Record<string, string>);
     return reply.status(mg.status).send({ error: mg.message, code: mg.code });
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {

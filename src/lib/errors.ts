@@ -111,6 +111,9 @@ export const errorCatalogue = {
   MG_SECURITY_JWKS_UNAVAILABLE: { status: 503, message: 'Cannot load the JSON Web Key Set from {source}: {detail}' },
   MG_SECURITY_FIELD_KEY_UNKNOWN: { status: 422, message: 'No field-encryption key with id "{keyId}"' },
   MG_SECURITY_DECRYPT_FAILED: { status: 422, message: 'Cannot decrypt a protected field: {detail}' },
+  MG_SECURITY_JSON_TOO_DEEP: { status: 400, message: 'The JSON body is nested deeper than {limit} levels' },
+  MG_SECURITY_TENSOR_TOO_LARGE: { status: 413, message: 'The request declares {elements} tensor elements; the limit is {limit}' },
+  MG_SECURITY_AUDIT_BROKEN: { status: 409, message: 'The audit chain is broken at entry {id} ({reason})' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -14,6 +14,7 @@ import { JwtVerifier } from './jwt.ts';
 import { checkBucketSpec } from './rate-limit.ts';
 import type { BucketSpec } from './rate-limit.ts';
 import { buildRoleTable } from './roles.ts';
+import { readSecret } from './secrets.ts';
 import type { RoleTable } from './roles.ts';
 
 export interface SecuritySetup {
@@ -41,11 +42,12 @@ export function securityFromConfig(config: Config, clock: Clock): SecuritySetup 
   const source = s.jwt.jwksUrl !== undefined
     ? { kind: 'url' as const, url: s.jwt.jwksUrl }
     : s.jwt.jwksFile !== undefined ? { kind: 'file' as const, path: s.jwt.jwksFile } : undefined;
-  const jwt = s.jwt.secret === undefined && source === undefined
+  const secret = readSecret(s.jwt.secret, 'security.jwt.secret');
+  const jwt = secret === undefined && source === undefined
     ? undefined
     : new JwtVerifier({
       clock,
-      secret: s.jwt.secret,
+      secret,
       keys: source ? new JwksKeys({ source, clock, refreshMs: s.jwt.jwksRefreshMs }) : undefined,
       audience: s.jwt.audience,
       issuer: s.jwt.issuer,

@@ -21,6 +21,8 @@ export interface RouteRule {
   readonly body?: Readonly<Record<string, string>>;
   /** One line for docs/security.md. */
   readonly doc: string;
+  /** A suffix cut from a parameter's value before it names something (KServe V1's `{name}:predict` segment). */
+  readonly suffix?: Readonly<Record<string, string>>;
 }
 
 export type Requirement =
@@ -41,8 +43,8 @@ const predict = ['endpoint:{endpoint}:predict'];
 const deploy = ['endpoint:{endpoint}:deploy'];
 const aliasSet = ['alias:{alias}:set', 'model:{model}:write'];
 
-function rule(method: HttpMethod, url: string, requires: RouteRule['requires'], doc: string, body?: RouteRule['body']): RouteRule {
-  return body ? { method, url, requires, doc, body } : { method, url, requires, doc };
+function rule(method: HttpMethod, url: string, requires: RouteRule['requires'], doc: string, body?: RouteRule['body'], suffix?: RouteRule['suffix']): RouteRule {
+  return { method, url, requires, doc, ...(body ? { body } : {}), ...(suffix ? { suffix } : {}) };
 }
 
 export const ROUTE_TABLE: readonly RouteRule[] = [
@@ -57,6 +59,8 @@ export const ROUTE_TABLE: readonly RouteRule[] = [
   rule('POST', '/v2/models/:endpoint/infer', predict, 'inference (JSON or binary tensors)'),
   rule('POST', '/v2/models/:endpoint/versions/:version/infer', predict, 'inference on a pinned version'),
   rule('POST', '/v1/models/:endpoint::predict', predict, 'KServe V1 prediction'),
+  // The router cannot split `{name}:predict` inside one segment, so the V1 plugin registers the whole segment.
+  rule('POST', '/v1/models/:endpoint', predict, 'KServe V1 prediction (`{name}:predict` in one segment)', undefined, { endpoint: ':predict' }),
   rule('POST', '/endpoints/:endpoint/invocations', predict, 'MLflow scoring'),
   rule('GET', '/metrics', readAll, 'Prometheus metrics'),
   rule('GET', '/', 'public', 'dashboard page (its data calls are authorised one by one)'),
@@ -143,6 +147,54 @@ export function findRoute(method: string, routeUrl: string): RouteRule | undefin
 }
 
 const FAIL_CLOSED: Requirement = { kind: 'permissions', all: [parsePermission('model:*:admin')] };
+const PUBLIC: Requirement = { kind: 'public' };
+
+/** A route's requirement as a function of its parameters and body, prepared once per route. */
+export type CompiledRequirement = (params?: Readonly<Record<string, unknown>>, body?: unknown) => Requirement;
+
+/**
+ * Prepares the requirement of one registered route (`method` and `routeUrl`
+ * as Fastify has them) so a request pays only for filling in names: the row
+ * lookup and parameter mapping happen here, routes with no name in their
+ * templates get a constant, and filled requirements are remembered per name.
+ */
+export function compileRequirement(method: string, routeUrl: string): CompiledRequirement {
+  const row = findRoute(method, routeUrl);
+  if (!row) return () => FAIL_CLOSED;
+  if (row.requires === 'public') return () => PUBLIC;
+  const templates = row.requires;
+  const actual = paramNames(routeUrl);
+  // [template variable, request parameter, suffix to cut]
+  const fromParams = paramNames(row.url).map((name, i) => [name, actual[i] ?? name, row.suffix?.[name]] as const)
+    .filter(([name]) => templates.some((t) => t.includes(`{${name}}`)));
+  const fromBody = Object.entries(row.body ?? {}).filter(([name]) => templates.some((t) => t.includes(`{${name}}`)));
+  if (fromParams.length === 0 && fromBody.length === 0) {
+    const constant: Requirement = { kind: 'permissions', all: templates.map((t) => fillTemplate(t, new Map())) };
+    return () => constant;
+  }
+  const memo = new Map<string, Requirement>();
+  return (params = {}, body) => {
+    const vars = new Map<string, string>();
+    for (const [name, param, suffix] of fromParams) {
+      let value = params[param];
+      if (typeof value === 'string' && suffix !== undefined && value.endsWith(suffix)) value = value.slice(0, -suffix.length);
+      if (typeof value === 'string' && value !== '') vars.set(name, value);
+    }
+    for (const [name, field] of fromBody) {
+      const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+      if (!vars.has(name) && typeof value === 'string' && value !== '') vars.set(name, value);
+    }
+    const key = [...vars].map(([k, v]) => `${k}=${v}`).join('\u0000');
+    let requirement = memo.get(key);
+    if (requirement === undefined) {
+      requirement = { kind: 'permissions', all: templates.map((t) => fillTemplate(t, vars)) };
+      // Bounded: names come from requests, so an attacker could otherwise grow it without end.
+      if (memo.size >= 1024) memo.clear();
+      memo.set(key, requirement);
+    }
+    return requirement;
+  };
+}
 
 /**
  * What a request needs: `method` and `routeUrl` are Fastify's (the pattern,
@@ -156,21 +208,13 @@ export function requirementFor(
   params: Readonly<Record<string, unknown>> = {},
   body?: unknown,
 ): Requirement {
+  return compileRequirement(method, routeUrl)(params, body);
+}
+
+/** Whether the row takes a name from the request body (so authorisation waits for the parsed body). */
+export function needsBody(method: string, routeUrl: string): boolean {
   const row = findRoute(method, routeUrl);
-  if (!row) return FAIL_CLOSED;
-  if (row.requires === 'public') return { kind: 'public' };
-  const vars = new Map<string, string>();
-  const actual = paramNames(routeUrl);
-  paramNames(row.url).forEach((name, i) => {
-    const value = params[actual[i] ?? name];
-    if (typeof value === 'string' && value !== '') vars.set(name, value);
-  });
-  for (const [name, field] of Object.entries(row.body ?? {})) {
-    const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
-    if (!vars.has(name) && typeof value === 'string' && value !== '') vars.set(name, value);
-  }
-  const all = row.requires.map((template) => fillTemplate(template, vars));
-  return { kind: 'permissions', all };
+  return row !== undefined && row.requires !== 'public' && row.body !== undefined;
 }
 
 function fillTemplate(template: string, vars: ReadonlyMap<string, string>): Permission {
