@@ -42,3 +42,13 @@ test('large samples take the asymptotic route with the same statistic as the mer
   assert.equal(r.statistic, mergedStatistic(a, b));
   assert.equal(ksTwoSample(b, a).statistic, mergedStatistic(b, a));
 });
+
+test('the statistic stays exact where cells are narrower than the numbers can tell apart', () => {
+  const base = 2 ** 53;
+  const a = [base, base + 2, base + 4, base + 6, base + 8, -0, 0];
+  const b = Array.from({ length: 500 }, (_, i) => base + (i % 11) - 2);
+  assert.equal(ksStatistic(a, b), mergedStatistic(a, b));
+  const wide = [-Number.MAX_VALUE, 0, Number.MAX_VALUE];
+  const c = Array.from({ length: 100 }, (_, i) => (i - 50) * 1e306);
+  assert.equal(ksStatistic(wide, c), mergedStatistic(wide, c));
+});

@@ -23,16 +23,59 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** Index of the first of the sorted distinct values `u[0..k)` that is not below x. */
-function lowerBound(u: Float64Array, k: number, x: number): number {
-  let lo = 0;
-  let hi = k;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (u[mid]! < x) lo = mid + 1;
-    else hi = mid;
+/**
+ * Finds, for any x, the index of the first of the sorted distinct values
+ * `u[0..k)` that is not below x: a grid of equal cells over [u0, u(k-1)]
+ * narrows the range, a binary search within it finishes.
+ */
+class LowerBound {
+  readonly #u: Float64Array;
+  readonly #k: number;
+  readonly #start: Int32Array;
+  readonly #scale: number;
+
+  constructor(u: Float64Array, k: number) {
+    this.#u = u;
+    this.#k = k;
+    const cells = Math.max(1, Math.min(4 * k, 1 << 16));
+    const span = u[k - 1]! - u[0]!;
+    this.#scale = span > 0 && Number.isFinite(span) ? cells / span : 0;
+    // start[c]: the lower bound of cell c's left end, so cell c's values have theirs in [start[c], start[c + 1]].
+    this.#start = new Int32Array(cells + 1).fill(k);
+    this.#start[0] = 0;
+    if (this.#scale === 0) return;
+    let t = 0;
+    for (let c = 0; c <= cells; c++) {
+      const left = u[0]! + c / this.#scale;
+      while (t < k && u[t]! < left) t++;
+      this.#start[c] = t;
+    }
   }
-  return lo;
+
+  find(x: number): number {
+    const u = this.#u;
+    const k = this.#k;
+    if (!(x > u[0]!)) return this.#search(x, 0, k);
+    if (x > u[k - 1]!) return k;
+    const cells = this.#start.length - 1;
+    const c = Math.floor((x - u[0]!) * this.#scale);
+    // Widened by a cell each side for rounding; checked, and searched in full when the guess was wrong.
+    const lo = this.#start[Math.min(cells, Math.max(0, c - 1))]!;
+    const hi = c + 2 <= cells ? this.#start[c + 2]! : k;
+    const t = this.#search(x, lo, hi);
+    if ((t === 0 || u[t - 1]! < x) && (t === k || u[t]! >= x)) return t;
+    return this.#search(x, 0, k);
+  }
+
+  #search(x: number, lo: number, hi: number): number {
+    const u = this.#u;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (u[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 }
 
 /**
@@ -59,9 +102,10 @@ export function ksStatistic(sample1: ArrayLike<number>, sample2: ArrayLike<numbe
   // below[t]: larger-sample values strictly between u[t-1] and u[t]; equal[t]: values equal to u[t].
   const below = new Float64Array(k + 1);
   const equal = new Float64Array(k);
+  const bound = new LowerBound(u, k);
   for (let i = 0; i < large.length; i++) {
     const x = large[i]!;
-    const t = lowerBound(u, k, x);
+    const t = bound.find(x);
     if (t < k && u[t] === x) equal[t]!++;
     else below[t]!++;
   }

@@ -92,7 +92,8 @@ class Scan {
 
   addColumn(name: string): void {
     if (this.values[name] !== undefined) return;
-    this.values[name] = new Array<number | string | null>(this.rows).fill(null);
+    // A literal empty array starts with packed elements, so numbers pushed later stay unboxed.
+    this.values[name] = this.rows === 0 ? [] : new Array<number | string | null>(this.rows).fill(null);
     this.columns.push(name);
   }
 
@@ -163,10 +164,11 @@ class Scan {
     const matrix = predictor.allocate(n);
     for (let j = 0; j < width; j++) {
       const column = columns[names.indexOf(this.#features[j]!)]!;
+      const numbers = column.type === 'number' ? column.values : undefined;
       let mean = this.#mean[j]!;
       let m2 = this.#m2[j]!;
       for (let r = 0; r < n; r++) {
-        const x = featureNumber(column, r)!;
+        const x = numbers !== undefined ? numbers[r]! : featureNumber(column, r)!;
         matrix[r * width + j] = x;
         if (Number.isFinite(x)) {
           // Divided by the row count (not the feature's count of values), as the per-row pass did.
