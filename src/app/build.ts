@@ -14,6 +14,8 @@ import { openSecurity } from '../security/runtime.ts';
 import { tlsFromConfig } from '../security/tls.ts';
 import { registryRoutes } from '../http/registry.ts';
 import { endpointRoutes } from '../http/endpoints.ts';
+import { rolloutRoutes } from '../http/rollouts.ts';
+import { openRollouts } from './rollouts.ts';
 import { dataPlaneRoutes } from '../inference/http-data-plane.ts';
 import { openDataPlane, type DataPlane, type DataPlaneOptions } from './data-plane.ts';
 import { openServices, type Services, type ServiceOptions } from './services.ts';
@@ -63,7 +65,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       await dataPlane.restore();
     }
     await app.register(endpointRoutes, { prefix: '/api/v1', endpoints: dataPlane.endpoints });
-    await app.register(dataPlaneRoutes, { router: dataPlane.router, bodyLimit: config.server.bodyLimit, serverVersion: API_VERSION });
+    const rollouts = await openRollouts(config, services, dataPlane, {
+      ...(deps.databaseSchema ? { databaseSchema: deps.databaseSchema } : {}),
+      onError: (err, rollout) => app.log.error({ err, rollout }, 'rollout controller step failed'),
+    });
+    // Registered after the data plane's onClose hook, so it runs first: the controller stops before routes drain.
+    app.addHook('onClose', async () => rollouts.close());
+    await app.register(rolloutRoutes, { prefix: '/api/v1', rollouts: rollouts.controller });
+    await app.register(dataPlaneRoutes, { router: dataPlane.router, bodyLimit: config.server.bodyLimit, serverVersion: API_VERSION, monitor: dataPlane.monitor });
     await app.ready();
   } catch (err) {
     await app.close();

@@ -50,8 +50,9 @@ export function startPrimary(config: Config, events: PrimaryEvents = {}): Cluste
   let announced = false;
   const live = new Set<Worker>();
 
-  const fork = (): void => {
-    const worker = cluster.fork();
+  // One worker (the first, and whichever replaces it) runs the rollout controller, so rollouts advance exactly once.
+  const fork = (leader: boolean): void => {
+    const worker = cluster.fork({ MODELGATE_ROLLOUT__CONTROLLER: leader && config.rollout.controller ? 'true' : 'false' });
     live.add(worker);
     worker.on('message', (msg: unknown) => {
       if (!isMessage(msg)) return;
@@ -69,11 +70,11 @@ export function startPrimary(config: Config, events: PrimaryEvents = {}): Cluste
       events.onRestart?.({ pid: worker.process.pid, code, signal });
       // A worker that dies at once would otherwise be re-forked in a tight loop.
       setTimeout(() => {
-        if (!stopping) fork();
+        if (!stopping) fork(leader);
       }, 200).unref();
     });
   };
-  for (let i = 0; i < n; i++) fork();
+  for (let i = 0; i < n; i++) fork(i === 0);
 
   return {
     workers: () => [...live],

@@ -7,6 +7,9 @@ import type { Config } from '../config/load.ts';
 import { fail } from '../lib/errors.ts';
 import { ModelPool } from '../inference/model-pool.ts';
 import { Router } from '../inference/router.ts';
+import { ServingMetrics } from '../monitoring/metrics.ts';
+import { RequestMonitor } from '../monitoring/request-monitor.ts';
+import { LiveWindows } from '../monitoring/windows.ts';
 import type { InputLimits } from '../inference/served-model.ts';
 import { EndpointService, type EndpointLogger, type RestoreResult } from '../rollout/endpoints.ts';
 import type { ExecutionProvider, GraphOptimizationLevel, SessionOptions } from '../runtime/session.ts';
@@ -16,6 +19,10 @@ export interface DataPlane {
   readonly pool: ModelPool;
   readonly router: Router;
   readonly endpoints: EndpointService;
+  /** This process's live windows (per endpoint and version), fed by the monitor and by shadow comparisons. */
+  readonly windows: LiveWindows;
+  /** Records every answered inference request (null when monitoring is off). */
+  readonly monitor: RequestMonitor | null;
   /** Loads every stored endpoint; those that fail answer 503 and are listed. */
   restore(): Promise<RestoreResult[]>;
   /** Drains and releases every route. */
@@ -75,9 +82,14 @@ export function openDataPlane(config: Config, services: Services, options: DataP
     logger: options.logger,
     onChange: options.onChange,
   });
+  const windows = new LiveWindows(services.clock, { bucketMs: config.monitoring.bucketMs });
+  const monitor = config.monitoring.enabled
+    ? new RequestMonitor({ windows, metrics: new ServingMetrics(undefined, { defaults: false }), now: () => services.clock.now() })
+    : null;
+  if (monitor !== null) router.shadows.recorder = windows;
   let closed: Promise<void> | undefined;
   return {
-    pool, router, endpoints,
+    pool, router, endpoints, windows, monitor,
     restore: () => endpoints.restore(),
     close() {
       closed ??= router.close();

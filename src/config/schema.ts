@@ -59,6 +59,12 @@ export const configSchema = {
     allowNonFinite: { type: 'bool', default: false, doc: 'Accept NaN and infinity in float inputs.' },
     maxBatchRows: { type: 'int', default: 0, min: 0, doc: 'Largest first (batch) dimension accepted per request; 0: no limit (dynamic batching sets its own).' },
   },
+  rollout: {
+    controller: { type: 'bool', default: true, doc: 'Run the rollout controller in this process (the primary, or the only process).' },
+    tickInterval: { type: 'duration', default: '1s', doc: 'How often the rollout controller advances active rollouts.' },
+    webhookSecret: { type: 'string', secret: true, doc: 'Shared secret signing rollout webhook payloads (HMAC-SHA256); unset: unsigned.' },
+    rollbackWindow: { type: 'duration', default: '24h', doc: 'Rolling back to a version that was stable within this window switches at once, skipping the steps.' },
+  },
   registry: {
     maxArtifactBytes: { type: 'bytes', default: '4gb', doc: 'Largest artifact accepted at registration.' },
     archivePreviousOnMove: { type: 'bool', default: false, doc: 'Archive the version an alias leaves when it moves.' },
@@ -106,6 +112,9 @@ export const configSchema = {
     },
     fieldKeys: { type: 'any', default: {}, doc: 'Key id → base64 32-byte AES key for prediction-log fields.' },
     fieldKeyId: { type: 'string', doc: 'Key id used to seal new fields; unset: the only key in fieldKeys.' },
+    compliance: {
+      maxPredictionRetention: { type: 'duration', default: '90d', doc: 'Longest prediction-log retention (monitoring.predictionLog.maxAge) the compliance report accepts.' },
+    },
   },
   monitoring: {
     enabled: { type: 'bool', default: true, doc: 'Live windows, request metrics, prediction log and live drift on the request path; false turns them all off.' },

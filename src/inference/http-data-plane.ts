@@ -6,7 +6,8 @@
  * request costs more than the inference.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { installDataPlaneHttp } from './http-common.ts';
+import type { RequestMonitor } from '../monitoring/request-monitor.ts';
+import { installDataPlaneHttp, installMonitoring } from './http-common.ts';
 import { healthRoutes } from './http-health.ts';
 import { mlflowRoutes } from './http-mlflow.ts';
 import { v1Routes } from './http-v1.ts';
@@ -17,10 +18,13 @@ export interface DataPlaneOptions {
   readonly router: Router;
   readonly bodyLimit: number;
   readonly serverVersion: string;
+  /** Records every answered inference request in the live windows. */
+  readonly monitor?: RequestMonitor | null;
 }
 
-export const dataPlaneRoutes: FastifyPluginAsync<DataPlaneOptions> = async (app, { router, bodyLimit, serverVersion }) => {
+export const dataPlaneRoutes: FastifyPluginAsync<DataPlaneOptions> = async (app, { router, bodyLimit, serverVersion, monitor }) => {
   installDataPlaneHttp(app, bodyLimit);
+  if (monitor) installMonitoring(app, monitor);
   await app.register(healthRoutes, { router, serverVersion });
   await app.register(v2Routes, { router });
   await app.register(v1Routes, { router });
