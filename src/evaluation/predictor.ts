@@ -39,9 +39,15 @@ export interface Predictor {
 const isFloat = (s: TensorSpec): boolean => s.datatype === 'FP32' || s.datatype === 'FP64' || s.datatype === 'FP16';
 const lastDim = (s: TensorSpec): number | string | null | undefined => (s.shape === null ? undefined : s.shape.at(-1));
 
-function toNumbers(data: TensorData): ArrayLike<number> {
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Array.from(data, Number);
-  return data as ArrayLike<number>;
+/** Plain numbers from a numeric tensor, converted in one pass (labels come as INT64 from most exporters). */
+function toNumbers(data: TensorData): number[] {
+  const out = new Array<number>(data.length);
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) for (let i = 0; i < data.length; i++) out[i] = Number(data[i]!);
+  else {
+    const numbers = data as ArrayLike<number>;
+    for (let i = 0; i < numbers.length; i++) out[i] = numbers[i]!;
+  }
+  return out;
 }
 
 /** Chooses the input, task and outputs for a loaded session; MG_EVAL_UNSUPPORTED_MODEL when they do not fit. */
@@ -103,7 +109,7 @@ export function createPredictor(session: ModelSession, version: VersionRecord, d
       const l = get(labelOut);
       let classes: ClassLabel[];
       if (l !== undefined) {
-        classes = l.datatype === 'BYTES' ? [...(l.data as readonly string[])] : Array.from(toNumbers(l.data));
+        classes = l.datatype === 'BYTES' ? [...(l.data as readonly string[])] : toNumbers(l.data);
       } else {
         classes = new Array<ClassLabel>(rows);
         for (let r = 0; r < rows; r++) {
