@@ -8,9 +8,11 @@ import type { Config } from '../config/load.ts';
 import { installActor, type ActorResolver } from '../http/actor.ts';
 import { installErrorHandlers } from '../http/errors.ts';
 import { registerOpenApi } from '../http/openapi.ts';
+import { auditRoutes } from '../http/audit.ts';
+import { keyRoutes } from '../http/keys.ts';
 import { installSecurity } from '../http/security.ts';
 import { pinoRedaction } from '../security/redact.ts';
-import { openSecurity } from '../security/runtime.ts';
+import { localSecurityApi, openSecurity } from '../security/runtime.ts';
 import { tlsFromConfig } from '../security/tls.ts';
 import { registryRoutes } from '../http/registry.ts';
 import { endpointRoutes } from '../http/endpoints.ts';
@@ -59,6 +61,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     installSecurity(app, { config, security });
     await registerOpenApi(app, API_VERSION);
     await app.register(registryRoutes, { prefix: '/api/v1', registry: services.registry, config });
+    const securityApi = localSecurityApi(security, { registry: services.registry, endpoints: services.endpoints, config, clock: services.clock, auditChanges: false });
+    const now = () => services.clock.now();
+    await app.register(keyRoutes, { prefix: '/api/v1', api: securityApi, now });
+    await app.register(auditRoutes, { prefix: '/api/v1', api: securityApi, now });
     const dataPlane = deps.dataPlane ?? openDataPlane(config, services, { logger: app.log, ...deps.dataPlaneOptions });
     if (!deps.dataPlane) {
       app.addHook('onClose', async () => dataPlane.close());

@@ -105,6 +105,11 @@ export class AuditLog {
     return this.#store.listAudit(query);
   }
 
+  /** The newest entry, or null when the log is empty. */
+  last(): Promise<AuditEntry | null> {
+    return this.#store.lastAudit();
+  }
+
   /** Every entry, in id order, read page by page. */
   async *all(pageSize = 1000): AsyncGenerator<AuditEntry> {
     let afterId = 0;

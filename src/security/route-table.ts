@@ -103,14 +103,18 @@ export const ROUTE_TABLE: readonly RouteRule[] = [
   rule('POST', `${ROLLOUT}/abort`, deploy, 'abort a rollout'),
   rule('POST', `${ROLLOUT}/pause`, deploy, 'pause a rollout'),
   rule('POST', `${ROLLOUT}/resume`, deploy, 'resume a rollout'),
+  rule('POST', `${ROLLOUT}/:action`, deploy, 'promote, abort, pause or resume a rollout (the verb as a parameter)'),
   rule('POST', `${ENDPOINT}/rollback`, deploy, 'roll back to the previous stable version'),
   rule('GET', `${ENDPOINT}/metrics`, readAll, 'live metrics of an endpoint'),
   rule('GET', `${ENDPOINT}/drift`, readAll, 'drift of an endpoint'),
+  // The prediction log holds customers' request data: reading it is for those who run the endpoint.
+  rule('GET', `${ENDPOINT}/predictions`, [...deploy, 'model:*:read'], 'export the prediction log of an endpoint'),
 
   // Monitoring, experiments, alerts
   rule('POST', `${V1}/feedback`, predict, 'send delayed labels', { endpoint: 'endpoint' }),
   rule('GET', `${V1}/experiments`, readAll, 'list experiments'),
   rule('POST', `${V1}/experiments`, deploy, 'start an experiment', { endpoint: 'endpoint' }),
+  rule('GET', `${V1}/status`, readAll, 'live status of every endpoint and version'),
   rule('GET', `${V1}/alerts`, readAll, 'list alert rules and their state'),
   // Alert rules can run commands, so changing them is an administrator's job.
   rule('POST', `${V1}/alerts`, admin, 'create an alert rule'),

@@ -6,13 +6,17 @@
  */
 import type { Config } from '../config/load.ts';
 import type { Clock } from '../lib/clock.ts';
+import type { RegistryApi } from '../registry/api.ts';
+import type { EndpointRecord } from '../store/endpoint-store.ts';
 import type { SecurityStore } from '../store/security-store.ts';
+import { LocalSecurityApi } from './api.ts';
 import { ApiKeys } from './api-keys.ts';
 import { AuditLog } from './audit.ts';
 import { createAuthenticator } from './authenticate.ts';
 import type { Authenticate } from './authenticate.ts';
 import { securityFromConfig } from './from-config.ts';
 import type { SecuritySetup } from './from-config.ts';
+import { buildComplianceReport } from './compliance.ts';
 import { combineRateLimits, MemoryRateLimiter } from './rate-limit.ts';
 import type { BucketSpec, RateLimiter, RateLimits } from './rate-limit.ts';
 import { RedisRateLimiter } from './redis-rate-limit.ts';
@@ -51,4 +55,32 @@ export function openSecurity(config: Config, store: SecurityStore, clock: Clock)
       await Promise.allSettled([perPrincipal?.close(), perEndpoint?.close()]);
     },
   };
+}
+
+export interface SecurityApiDeps {
+  readonly registry: RegistryApi;
+  readonly endpoints: { list(): Promise<readonly EndpointRecord[]> };
+  readonly config: Config;
+  readonly clock: Clock;
+  /** Record key changes in the audit log (true for the CLI on a data directory; the server's hook audits requests). */
+  readonly auditChanges: boolean;
+}
+
+/** The SecurityApi over a runtime, the registry and the endpoints. */
+export function localSecurityApi(runtime: SecurityRuntime, deps: SecurityApiDeps): LocalSecurityApi {
+  return new LocalSecurityApi({
+    apiKeys: runtime.apiKeys,
+    audit: runtime.audit,
+    roles: runtime.setup.roles,
+    clock: deps.clock,
+    auditChanges: deps.auditChanges,
+    compliance: () => buildComplianceReport({
+      registry: deps.registry,
+      endpoints: () => deps.endpoints.list(),
+      verifyAudit: () => runtime.audit.verify(),
+      config: deps.config,
+      fieldCrypto: runtime.setup.fieldCrypto !== undefined,
+      now: deps.clock.iso(),
+    }),
+  });
 }
