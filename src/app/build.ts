@@ -19,6 +19,8 @@ import { endpointRoutes } from '../http/endpoints.ts';
 import { rolloutRoutes } from '../http/rollouts.ts';
 import { openRollouts } from './rollouts.ts';
 import { dataPlaneRoutes } from '../inference/http-data-plane.ts';
+import { metricsRoute, monitoringRoutes } from '../http/monitoring.ts';
+import { openMonitoring, type Monitoring } from './monitoring.ts';
 import { openDataPlane, type DataPlane, type DataPlaneOptions } from './data-plane.ts';
 import { openServices, type Services, type ServiceOptions } from './services.ts';
 
@@ -31,6 +33,8 @@ export interface AppDeps extends ServiceOptions {
   readonly dataPlane?: DataPlane;
   /** Options for the data plane opened here. */
   readonly dataPlaneOptions?: DataPlaneOptions;
+  /** Monitoring opened by the caller (a cluster worker); otherwise opened here for a single process and closed with the app. */
+  readonly monitoring?: Monitoring;
 }
 
 const API_VERSION = '0.1.0';
@@ -78,7 +82,21 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // Registered after the data plane's onClose hook, so it runs first: the controller stops before routes drain.
     app.addHook('onClose', async () => rollouts.close());
     await app.register(rolloutRoutes, { prefix: '/api/v1', rollouts: rollouts.controller });
-    await app.register(dataPlaneRoutes, { router: dataPlane.router, bodyLimit: config.server.bodyLimit, serverVersion: API_VERSION, monitor: dataPlane.monitor });
+    const monitoring = deps.monitoring ?? (await openMonitoring(config, services, {
+      windows: dataPlane.windows,
+      ...(deps.databaseSchema ? { databaseSchema: deps.databaseSchema } : {}),
+      log: (level, message, data) => app.log[level](data, message),
+    }));
+    // Tests and the serve command reach the control (ticks, flushes) through the app.
+    app.decorate('monitoring', monitoring);
+    if (!deps.monitoring) {
+      monitoring.control?.start();
+      monitoring.log?.start();
+      app.addHook('onClose', async () => monitoring.close());
+    }
+    await app.register(metricsRoute, { view: monitoring.view });
+    await app.register(monitoringRoutes, { prefix: '/api/v1', view: monitoring.view, predictions: monitoring.predictions, clock: services.clock, feedbackWindowMs: config.monitoring.predictionLog.feedbackWindowMs });
+    await app.register(dataPlaneRoutes, { router: dataPlane.router, bodyLimit: config.server.bodyLimit, serverVersion: API_VERSION, monitor: monitoring.enabled ? monitoring.monitor : null });
     await app.ready();
   } catch (err) {
     await app.close();

@@ -6,7 +6,11 @@
  * `{"error": "…"}` with the catalogue status (and Retry-After on 503).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import { isModelgateError, ModelgateError } from '../lib/errors.ts';
+import type { RequestMonitor } from '../monitoring/request-monitor.ts';
+import type { Protocol } from '../monitoring/windows.ts';
+import type { NamedTensor } from '../runtime/tensor.ts';
 import type { Route } from './router.ts';
 import { headerLengthName } from './v2-binary.ts';
 
@@ -52,8 +56,72 @@ export function installDataPlaneHttp(app: FastifyInstance, bodyLimit: number): v
   });
 }
 
-/** Names the endpoint and version that answered. */
+/** What the monitoring hook reads off a request once it is answered (set by the handlers). */
+interface Observed {
+  route?: Route;
+  inputs?: readonly NamedTensor[];
+  outputs?: readonly NamedTensor[];
+}
+const kObserved = Symbol('modelgate.observed');
+type Observable = FastifyRequest & { [kObserved]?: Observed };
+
+/** Names the endpoint and version that answered (call right after the lookup, so failures are counted against the version). */
 export function versionHeaders(reply: FastifyReply, route: Route): void {
   reply.header('x-modelgate-endpoint', route.model.name);
   reply.header('x-modelgate-version', route.model.version);
+  const request = reply.request as Observable;
+  const seen = request[kObserved];
+  if (seen === undefined) request[kObserved] = { route };
+  else seen.route = route;
+}
+
+/** Hands the decoded inputs and the outputs to monitoring (feature sample, prediction log). */
+export function observeIo(reply: FastifyReply, inputs: readonly NamedTensor[], outputs: readonly NamedTensor[]): void {
+  const request = reply.request as Observable;
+  const seen = (request[kObserved] ??= {});
+  seen.inputs = inputs;
+  seen.outputs = outputs;
+}
+
+const protocolOf = (url: string): Protocol => (url.startsWith('/v2/') ? 'v2' : url.startsWith('/v1/') ? 'v1' : 'mlflow');
+
+function endpointOf(request: FastifyRequest): string {
+  const p = request.params as { name?: unknown; target?: unknown } | undefined;
+  if (typeof p?.name === 'string') return p.name;
+  if (typeof p?.target === 'string') return p.target.endsWith(':predict') ? p.target.slice(0, -8) : p.target;
+  return '';
+}
+
+/**
+ * Echoes or assigns `x-request-id` on inference requests, and after each
+ * answered inference request (success or error) makes one monitoring call.
+ */
+export function installMonitoring(app: FastifyInstance, monitor: RequestMonitor): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method === 'POST') {
+      const given = request.headers['x-request-id'];
+      reply.header('x-request-id', typeof given === 'string' && given.length > 0 && given.length <= 128 ? given : randomUUID());
+    }
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.method === 'POST') {
+      const seen = (request as Observable)[kObserved];
+      const route = seen?.route;
+      const endpoint = route?.model.name ?? endpointOf(request);
+      if (endpoint !== '') {
+        const version = route === undefined ? 0 : Number(route.model.version);
+        const policy = route?.endpoint;
+        monitor.record({
+          endpoint, version, protocol: protocolOf(request.url), status: reply.statusCode, latencyMs: reply.elapsedTime,
+          requestId: String(reply.getHeader('x-request-id') ?? request.id),
+          ...(policy === undefined ? {} : { role: policy.version === version ? 'stable' : policy.policy.candidate?.version === version ? 'candidate' : 'pinned' }),
+          features: route?.model.features ?? null,
+          ...(seen?.inputs === undefined ? {} : { inputs: seen.inputs }),
+          ...(seen?.outputs === undefined ? {} : { outputs: seen.outputs }),
+        });
+      }
+    }
+    done();
+  });
 }

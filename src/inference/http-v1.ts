@@ -1,7 +1,7 @@
 /** KServe V1 for endpoints: `POST /v1/models/{name}:predict` with `instances` (rows, or objects keyed by feature). */
 import type { FastifyPluginAsync } from 'fastify';
 import { fail } from '../lib/errors.ts';
-import { versionHeaders } from './http-common.ts';
+import { observeIo, versionHeaders } from './http-common.ts';
 import type { Router } from './router.ts';
 import { decodeV1, encodeV1 } from './v1.ts';
 
@@ -18,9 +18,10 @@ export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { router }) =
     const target = (request.params as { target: string }).target;
     if (!target.endsWith(VERB)) fail('MG_NOT_FOUND', { method: 'POST', url: `/v1/models/${target} (expected /v1/models/{name}:predict)` });
     const route = router.route(target.slice(0, -VERB.length));
+    versionHeaders(reply, route);
     const decoded = decodeV1(request.body, route.model, route.limits);
     const outputs = await route.run(decoded.inputs, route.model.outputs.map((o) => o.name));
-    versionHeaders(reply, route);
+    observeIo(reply, decoded.inputs, outputs);
     return encodeV1(outputs, decoded.rows);
   });
 };

@@ -49,7 +49,7 @@ export class ControlMetrics {
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
     const registers = [registry];
-    this.drift = new Gauge({ name: 'modelgate_drift_score', help: 'Live drift: per feature the test score (p-value or distance); feature "_dataset" is the share of drifted features.', labelNames: ['endpoint', 'version', 'feature', 'test'], registers });
+    this.drift = new Gauge({ name: 'modelgate_drift_score', help: 'Live drift: per feature the test score (p-value or distance); feature "_dataset" holds the version score (test=score) and the share of drifted features (test=share).', labelNames: ['endpoint', 'version', 'feature', 'test'], registers });
     this.accuracy = new Gauge({ name: 'modelgate_live_accuracy', help: 'Live quality from feedback: accuracy, f1 or mae.', labelNames: ['endpoint', 'version', 'metric'], registers });
     this.weight = new Gauge({ name: 'modelgate_rollout_weight', help: 'Share of traffic (percent) routed to a version.', labelNames: ['endpoint', 'version'], registers });
     this.alerts = new Gauge({ name: 'modelgate_alert_state', help: '1 while an alert rule is in the labelled state.', labelNames: ['alert', 'endpoint', 'severity', 'state'], registers });
