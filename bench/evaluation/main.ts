@@ -13,7 +13,7 @@
  */
 import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -151,7 +151,8 @@ try {
   console.log(`drift of ${ROWS} rows × 30 columns (reference of the same size, Wasserstein): ${drift.seconds.toFixed(2)} s, ${drift.drifted} columns drifted`);
 
   const results = {
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+    // The one-minute load average when the run ended: other work on the machine slows every figure.
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage: loadavg()[0] },
     rows: ROWS, batchSize: BATCH,
     inferencePath: { seconds: pathSeconds, rowsPerSecond: ROWS / pathSeconds, ratio: pathRatio },
     evaluation: { seconds: evalSeconds, rowsPerSecond: evalRps, rawSeconds, rawRowsPerSecond: rawRps, ratio, target: 0.7, meetsTarget: ratio >= 0.7 },
