@@ -16,9 +16,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeV2BinaryRequest } from '../../src/inference/v2-binary.ts';
+import { timeCodecs } from './codec.ts';
 import { cli, load as loadWith, mainCli as main, ratio, root, show, startProcess, stopProcesses, type Load, type LoadOptions } from './harness.ts';
 
 const DURATION = 8;
@@ -40,6 +41,8 @@ async function batchStats(url: string): Promise<BatchStats | null> {
 }
 
 async function run(): Promise<void> {
+  // Other work on the machine moves every figure; the load average says how much there was.
+  const startLoad = loadavg().map((x) => Math.round(x * 100) / 100);
   const dataDir = mkdtempSync(join(tmpdir(), 'modelgate-bench-serving-'));
   try {
     cli(dataDir, ['models', 'create', 'rf']);
@@ -96,6 +99,8 @@ async function run(): Promise<void> {
       connections: 4, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(bigBin.headerLength) },
     });
     show('binary extension', binary);
+    const codec = timeCodecs({ name: 'x', datatype: 'FP32', shape: [1, 262144], data: big }, bigJson, bigBin);
+    console.log(`  decoding alone (this process): JSON ${codec.jsonMs} ms, binary ${codec.binaryMs} ms (${codec.ratio}x)`);
 
     console.log(`4. latency at half of modelgate's max throughput (${Math.round(ours.rps / 2)} req/s), 32 connections`);
     const rate = Math.max(1, Math.round(ours.rps / 2));
@@ -105,7 +110,7 @@ async function run(): Promise<void> {
     show('modelgate', oursHalf);
 
     const results = {
-      machine: { cpus: availableParallelism(), model: cpus()[0]?.model, node: process.version },
+      machine: { cpus: availableParallelism(), model: cpus()[0]?.model, node: process.version, loadAverageAtStart: startLoad, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
       durationSeconds: DURATION,
       throughputVsBare: { ratio: ratio(ours.rps, floor.rps), target: 0.85, modelgate: ours, bare: floor },
       throughputVsFastapi: fastapi === null ? { skipped: 'python3-fastapi/python3-uvicorn/python3-sklearn not installed' } : { ratio: ratio(ours.rps, fastapi.rps), fastapi },
@@ -113,14 +118,15 @@ async function run(): Promise<void> {
         ratio: ratio(on.rps, off.rps), target: 2, on, off, p99OnMs: on.p99, p99OffMs: off.p99,
         settings: { ...BATCHING, workers: 2, intraOpThreadsPerSession: 1, connections: 64 }, batchStatsOneWorker: stats, meanBatch,
       },
-      binaryVsJson: { ratio: ratio(binary.rps, json.rps), target: 5, model: 'sum_1m', shape: [1, 262144], jsonBodyBytes: bigJson.length, binaryBodyBytes: bigBin.body.byteLength, binary, json },
+      binaryVsJson: { ratio: ratio(binary.rps, json.rps), target: 5, model: 'sum_1m', shape: [1, 262144], jsonBodyBytes: bigJson.length, binaryBodyBytes: bigBin.body.byteLength, binary, json, codecOnly: codec },
       latencyAtHalfMax: { rate, addedP50Ms: Math.round((oursHalf.p50 - floorHalf.p50) * 100) / 100, addedP99Ms: Math.round((oursHalf.p99 - floorHalf.p99) * 100) / 100, modelgate: oursHalf, bare: floorHalf },
     };
     console.log('\nratios (same run):');
     console.log(`  modelgate / bare floor:        ${results.throughputVsBare.ratio} (target >= 0.85)`);
     if (fastapi !== null) console.log(`  modelgate / FastAPI:           ${ratio(ours.rps, fastapi.rps)}`);
     console.log(`  batching on / off (wide_mlp):  ${results.batching.ratio} (target >= 2); p99 ${on.p99} ms on, ${off.p99} ms off`);
-    console.log(`  binary / JSON (1 MiB):         ${results.binaryVsJson.ratio} (target >= 5)`);
+    console.log(`  binary / JSON (1 MiB):         ${results.binaryVsJson.ratio} (target >= 5); decoding alone ${codec.ratio}x`);
+    console.log(`  load average at start / end:   ${startLoad.join(' ')} / ${results.machine.loadAverageAtEnd.join(' ')} (${availableParallelism()} CPUs)`);
     console.log(`  added at half max:             p50 +${results.latencyAtHalfMax.addedP50Ms} ms, p99 +${results.latencyAtHalfMax.addedP99Ms} ms`);
     mkdirSync(join(root, 'bench/results'), { recursive: true });
     writeFileSync(join(root, 'bench/results/serving.json'), `${JSON.stringify(results, null, 2)}\n`);
