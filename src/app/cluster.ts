@@ -111,7 +111,7 @@ export async function runWorker(config: Config): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-  process.send?.({ type: 'modelgate:listening', url: `http://${host}:${port}` } satisfies Message);
+  process.send?.({ type: 'modelgate:listening', url: `${config.server.tlsCert ? 'https' : 'http'}://${host}:${port}` } satisfies Message);
   const stop = (): void => {
     void (async () => {
       try {

@@ -50,5 +50,5 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   }
-  return { app, url: `http://${host}:${port}`, close };
+  return { app, url: `${config.server.tlsCert ? 'https' : 'http'}://${host}:${port}`, close };
 }

@@ -47,7 +47,8 @@ export async function withRegistry(cmd: Command, fn: (cli: CliContext) => Promis
   const call: CallContext = { actor: config.user };
   if (config.url) {
     const { HttpRegistryClient } = await import('./http-client.ts');
-    const registry = new HttpRegistryClient(config.url);
+    const { authHeaders } = await import('./security-client.ts');
+    const registry = new HttpRegistryClient(config.url, authHeaders(config));
     await fn({ config, registry, printer, call, target: config.url });
     return;
   }

@@ -13,6 +13,7 @@ interface ServeFlags {
   port?: number;
   host?: string;
   workers?: number;
+  insecure?: boolean;
 }
 
 export function serverFlags(o: ServeFlags): Record<string, unknown> {
@@ -20,11 +21,16 @@ export function serverFlags(o: ServeFlags): Record<string, unknown> {
   if (o.port !== undefined) server.port = o.port;
   if (o.host !== undefined) server.host = o.host;
   if (o.workers !== undefined) server.workers = o.workers;
-  return Object.keys(server).length > 0 ? { server } : {};
+  const flags: Record<string, unknown> = Object.keys(server).length > 0 ? { server } : {};
+  if (o.insecure) flags.security = { insecure: true };
+  return flags;
 }
 
 /** Starts the server and resolves once it has been stopped by a signal. */
 export async function serveUntilSignal(config: Config, printer: Printer, after?: (url: string) => void): Promise<void> {
+  // Secure by default: refuse to expose an unauthenticated server beyond loopback.
+  const { checkExposure } = await import('../security/from-config.ts');
+  checkExposure(config);
   const { default: cluster } = await import('node:cluster');
   const { runWorker, startPrimary, workerCount } = await import('../app/cluster.ts');
   if (cluster.isWorker) return runWorker(config);
@@ -73,6 +79,7 @@ export function registerServeCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (0: any free port; default 8080)', port)
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--workers <n>', 'data-plane worker processes (0: one per CPU core)', nonNegativeInt)
+    .option('--insecure', 'allow a non-loopback --host without authentication (never in production)')
     .addHelpText('after', '\nExamples:\n  modelgate serve\n  modelgate serve --port 9000 --host 0.0.0.0 --data-dir /var/lib/modelgate --config modelgate.yaml')
     .action(async (o: ServeFlags, cmd: Command) => {
       const opts: GlobalOptions = globalOptions(cmd);

@@ -35,6 +35,7 @@ export const configSchema = {
   redisUrl: { type: 'string', secret: true, doc: 'redis://… for the shared cache and rate limits; unset: in-process.' },
   blobUrl: { type: 'string', doc: 's3://bucket/prefix for artifacts; unset: dataDir/blobs.' },
   url: { type: 'string', doc: 'Server URL for CLI commands; unset: work on dataDir directly.' },
+  token: { type: 'string', secret: true, doc: 'API key (mg_…) or JWT the CLI sends to the server at url; file:PATH reads it from a file.' },
   user: { type: 'string', default: 'local', doc: 'Actor recorded in history when no authenticated principal is present.' },
   logLevel: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', doc: 'Log level.' },
   server: {

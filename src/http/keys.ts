@@ -1,8 +1,7 @@
 /** Administrators' API-key routes under /api/v1: create (the key is in this one answer), list (prefixes only), revoke. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { parseDuration } from '../lib/duration.ts';
-import { fail } from '../lib/errors.ts';
+import { expiryFrom } from '../security/api.ts';
 import type { SecurityApi } from '../security/api.ts';
 import { ErrorBody } from './registry-schemas.ts';
 
@@ -22,20 +21,6 @@ export const KeyView = Type.Object({
   expiresAt: Nullable(Type.String()),
   revokedAt: Nullable(Type.String()),
 });
-
-/** `30d`-style durations from now, or an ISO time; null when absent. */
-export function expiryFrom(expires: string | undefined, now: number): string | null {
-  if (expires === undefined) return null;
-  const ms = parseDuration(expires);
-  if (ms !== undefined) {
-    if (ms <= 0) fail('MG_VALIDATION_FAILED', { location: 'expires', detail: 'must be a positive duration' });
-    return new Date(now + ms).toISOString();
-  }
-  const at = Date.parse(expires);
-  if (Number.isNaN(at)) fail('MG_VALIDATION_FAILED', { location: 'expires', detail: `"${expires}" is neither a duration like 30d nor an ISO time` });
-  if (at <= now) fail('MG_VALIDATION_FAILED', { location: 'expires', detail: 'is in the past' });
-  return new Date(at).toISOString();
-}
 
 export const keyRoutes: FastifyPluginAsyncTypebox<SecurityRouteOptions> = async (app, { api, now }) => {
   const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };

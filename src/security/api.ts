@@ -5,6 +5,8 @@
  * interface, so commands never know which one they hold.
  */
 import type { Clock } from '../lib/clock.ts';
+import { parseDuration } from '../lib/duration.ts';
+import { fail } from '../lib/errors.ts';
 import type { AuditEntry, ApiKeyRecord, AuditQuery } from '../store/security-store.ts';
 import type { ApiKeys } from './api-keys.ts';
 import type { AuditLog, AuditVerdict } from './audit.ts';
@@ -35,6 +37,20 @@ export interface SecurityApi {
   listAudit(query?: AuditQuery): Promise<readonly AuditEntry[]>;
   verifyAudit(anchor?: { readonly id: number; readonly hash: string }): Promise<AuditVerification>;
   compliance(): Promise<ComplianceReport>;
+}
+
+/** `30d`-style durations from now, or an ISO time; null when absent. */
+export function expiryFrom(expires: string | undefined, now: number): string | null {
+  if (expires === undefined) return null;
+  const ms = parseDuration(expires);
+  if (ms !== undefined) {
+    if (ms <= 0) fail('MG_VALIDATION_FAILED', { location: 'expires', detail: 'must be a positive duration' });
+    return new Date(now + ms).toISOString();
+  }
+  const at = Date.parse(expires);
+  if (Number.isNaN(at)) fail('MG_VALIDATION_FAILED', { location: 'expires', detail: `"${expires}" is neither a duration like 30d nor an ISO time` });
+  if (at <= now) fail('MG_VALIDATION_FAILED', { location: 'expires', detail: 'is in the past' });
+  return new Date(at).toISOString();
 }
 
 export function keyView(record: ApiKeyRecord): KeyView {
