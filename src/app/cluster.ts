@@ -14,6 +14,8 @@ import type { Config } from '../config/load.ts';
 import { buildApp } from './build.ts';
 import { openDataPlane, workerSessionOptions } from './data-plane.ts';
 import { openServices } from './services.ts';
+import { clusterRequestMetrics, exposeWorkerRegistry, handleWorkerMessage, remoteView, startWorkerPush } from '../monitoring/cluster-windows.ts';
+import { openMonitoring, type Monitoring } from './monitoring.ts';
 
 type Message =
   | { readonly type: 'modelgate:listening'; readonly url: string }
@@ -49,12 +51,22 @@ export function startPrimary(config: Config, events: PrimaryEvents = {}): Cluste
   let stopping = false;
   let announced = false;
   const live = new Set<Worker>();
+  // Monitoring in the primary: merged windows and samples from every worker, live drift, alerts, /metrics aggregation.
+  let monitoring: Monitoring | undefined;
+  const requestMetrics = clusterRequestMetrics();
+  const monitoringReady = openServices(config).then(async (services) => {
+    monitoring = await openMonitoring(config, services, { role: { kind: 'primary', requestMetrics } });
+    monitoring.control?.start();
+    return { services, monitoring };
+  });
+  monitoringReady.catch(() => {});
 
   // One worker (the first, and whichever replaces it) runs the rollout controller, so rollouts advance exactly once.
   const fork = (leader: boolean): void => {
     const worker = cluster.fork({ MODELGATE_ROLLOUT__CONTROLLER: leader && config.rollout.controller ? 'true' : 'false' });
     live.add(worker);
     worker.on('message', (msg: unknown) => {
+      if (monitoring !== undefined && handleWorkerMessage(worker, msg, monitoring.windows, monitoring.sample, monitoring.view)) return;
       if (!isMessage(msg)) return;
       if (msg.type === 'modelgate:listening' && !announced) {
         announced = true;
@@ -85,6 +97,11 @@ export function startPrimary(config: Config, events: PrimaryEvents = {}): Cluste
         w.once('exit', () => resolve());
         w.process.kill('SIGTERM');
       })));
+      const opened = await monitoringReady.catch(() => undefined);
+      if (opened !== undefined) {
+        await opened.monitoring.close();
+        await opened.services.close();
+      }
     },
   };
 }
@@ -101,7 +118,15 @@ export async function runWorker(config: Config): Promise<void> {
     onChange: (endpoint) => process.send?.({ type: 'modelgate:changed', endpoint } satisfies Message),
   });
   await dataPlane.restore();
-  const app = await buildApp(config, { services, dataPlane });
+  const send = (m: unknown): void => void process.send?.(m);
+  const monitoring = await openMonitoring(config, services, {
+    windows: dataPlane.windows,
+    role: { kind: 'worker', view: remoteView(send, (listener) => process.on('message', listener)) },
+  });
+  exposeWorkerRegistry(monitoring.serving.registry);
+  monitoring.log?.start();
+  const push = startWorkerPush(monitoring.windows, monitoring.sample, config.monitoring.pushIntervalMs, send);
+  const app = await buildApp(config, { services, dataPlane, monitoring });
   process.on('message', (msg: unknown) => {
     if (isMessage(msg) && msg.type === 'modelgate:sync') {
       dataPlane.endpoints.sync(msg.endpoint).catch((err: unknown) => app.log.error({ err, endpoint: msg.endpoint }, 'endpoint sync failed'));
@@ -116,6 +141,8 @@ export async function runWorker(config: Config): Promise<void> {
     void (async () => {
       try {
         await app.close();
+        push.stop();
+        await monitoring.close();
         await dataPlane.close();
         await services.close();
       } finally {
