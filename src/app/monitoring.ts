@@ -22,6 +22,8 @@ import { fieldCryptoFromConfig } from '../security/field-crypto.ts';
 import { PostgresDriver } from '../store/postgres/driver.ts';
 import type { ReferenceProfile } from '../store/registry-types.ts';
 import { SqlPredictionStore } from '../store/sql-prediction-store.ts';
+import type { RolloutRecord } from '../store/rollout-store.ts';
+import { SqlRolloutStore } from '../store/sql-rollout-store.ts';
 import { SqliteDriver } from '../store/sqlite/driver.ts';
 import type { Services } from './services.ts';
 
@@ -68,6 +70,20 @@ export async function openPredictionStore(config: Config, schema?: string): Prom
     throw err;
   }
   return store;
+}
+
+/** Active rollouts read from the store (for `modelgate status` on a data directory, where no controller runs). */
+export async function activeRollouts(config: Config, schema?: string): Promise<readonly RolloutRecord[]> {
+  const driver = config.databaseUrl
+    ? new PostgresDriver(config.databaseUrl, { maxConnections: 1, ...(schema ? { schema } : {}) })
+    : new SqliteDriver(join(config.dataDir, 'modelgate.db'));
+  const store = new SqlRolloutStore(driver);
+  try {
+    await store.migrate();
+    return await store.active();
+  } finally {
+    await store.close();
+  }
 }
 
 export async function openMonitoring(config: Config, services: Services, options: MonitoringOptions = {}): Promise<Monitoring> {

@@ -19,7 +19,9 @@ import { registerGcCommand } from './gc.ts';
 import { registerHistoryCommand } from './history.ts';
 import { registerKeyCommands } from './keys.ts';
 import { registerModelCommands } from './models.ts';
+import { registerPredictionCommands } from './predictions.ts';
 import { registerServeCommand } from './serve.ts';
+import { registerStatusCommand } from './status.ts';
 import { registerVersionCommands } from './versions.ts';
 
 /** Errors about how the command was written rather than what it asked for. */
@@ -66,6 +68,8 @@ Examples:
   registerKeyCommands(program);
   registerAuditCommands(program);
   registerComplianceCommand(program);
+  registerStatusCommand(program);
+  registerPredictionCommands(program);
   registerServeCommand(program);
   registerDemoCommand(program);
   return program;

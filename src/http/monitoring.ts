@@ -9,7 +9,7 @@ import type { Clock } from '../lib/clock.ts';
 import { parseDuration } from '../lib/duration.ts';
 import { fail } from '../lib/errors.ts';
 import { submitFeedback } from '../monitoring/feedback.ts';
-import { encodeExport, EXPORT_FORMATS, type ExportFormat } from '../monitoring/prediction-export.ts';
+import { collectPredictions, encodeExport, EXPORT_FORMATS, type ExportFormat } from '../monitoring/prediction-export.ts';
 import type { MonitoringView } from '../monitoring/view.ts';
 import { WINDOW_1M } from '../monitoring/windows.ts';
 import type { PredictionStore } from '../store/prediction-store.ts';
@@ -72,16 +72,15 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
     },
   }, async (request, reply) => {
     const q = request.query;
-    const limit = q.limit ?? 100000;
-    const records = [];
-    let after: string | undefined;
-    do {
-      const page = await predictions.list({ endpoint: request.params.e, since: q.since, until: q.until, version: q.version, limit: Math.min(10000, limit - records.length), after });
-      records.push(...page.items);
-      after = page.next ?? undefined;
-    } while (after !== undefined && records.length < limit);
+    const records = await collectPredictions(predictions, {
+      endpoint: request.params.e,
+      ...(q.since === undefined ? {} : { since: q.since }),
+      ...(q.until === undefined ? {} : { until: q.until }),
+      ...(q.version === undefined ? {} : { version: q.version }),
+    }, q.limit ?? 100000);
     const format: ExportFormat = q.format ?? 'jsonl';
     const out = encodeExport(records, format);
+    reply.header('x-modelgate-records', String(records.length));
     reply.header('content-disposition', `attachment; filename="${request.params.e.replace(/[^\w.-]/g, '_')}-predictions.${format}"`);
     return reply.type(out.contentType).send(out.body);
   });

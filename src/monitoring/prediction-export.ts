@@ -5,7 +5,7 @@
  * Sealed sensitive fields stay sealed: export never needs the key.
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import type { PredictionRecord } from '../store/prediction-store.ts';
+import type { PredictionQuery, PredictionRecord, PredictionStore } from '../store/prediction-store.ts';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv', 'parquet'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -54,4 +54,16 @@ export function encodeExport(records: readonly PredictionRecord[], format: Expor
     return numeric ? { name, data, type: 'DOUBLE' as const } : { name, data: data.map((v) => (v === null ? null : String(v))), type: 'STRING' as const };
   });
   return { contentType: 'application/vnd.apache.parquet', body: Buffer.from(parquetWriteBuffer({ columnData })) };
+}
+
+/** Reads up to `limit` records matching the query, page by page, oldest first. */
+export async function collectPredictions(store: PredictionStore, query: Omit<PredictionQuery, 'limit' | 'after'>, limit: number): Promise<PredictionRecord[]> {
+  const records: PredictionRecord[] = [];
+  let after: string | undefined;
+  do {
+    const page = await store.list({ ...query, limit: Math.min(10_000, limit - records.length), ...(after === undefined ? {} : { after }) });
+    records.push(...page.items);
+    after = page.next ?? undefined;
+  } while (after !== undefined && records.length < limit);
+  return records;
 }
