@@ -4,6 +4,7 @@
  * autocannon load with the figures the reports keep.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +13,8 @@ import autocannon from 'autocannon';
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const mainCli = join(root, 'src/cli/main.ts');
 const children: ChildProcess[] = [];
+/** Server URL → the pid of the process started for it. */
+const pids = new Map<string, number>();
 
 export function cli(dataDir: string, args: string[]): void {
   const r = spawnSync(process.execPath, [mainCli, '--data-dir', dataDir, ...args], { encoding: 'utf8' });
@@ -28,10 +31,16 @@ export async function startProcess(args: string[], ready: RegExp | string, env: 
   for (let i = 0; i < 600; i++) {
     if (typeof ready === 'string') {
       const up = await fetch(ready).then(() => true, () => false);
-      if (up) return ready;
+      if (up) {
+        if (child.pid !== undefined) pids.set(ready, child.pid);
+        return ready;
+      }
     } else {
       const m = ready.exec(out);
-      if (m) return m[1];
+      if (m) {
+        if (child.pid !== undefined) pids.set(m[1], child.pid);
+        return m[1];
+      }
     }
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${out}`);
     await sleep(100);
@@ -45,12 +54,38 @@ export async function stopProcesses(): Promise<void> {
   await sleep(500);
 }
 
+/** CPU time (user + system, ms) of a process and all its descendants so far, from /proc; null where there is none. */
+export function treeCpuMs(pid: number): number | null {
+  try {
+    let ticks = 0;
+    const stack = [pid];
+    while (stack.length > 0) {
+      const p = stack.pop() as number;
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const task of readdirSync(`/proc/${p}/task`)) {
+        const kids = readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim();
+        if (kids !== '') stack.push(...kids.split(' ').map(Number));
+      }
+    }
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
 export interface Load {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
   readonly non2xx: number;
+  /**
+   * Server CPU (all its processes) per answered request, in µs: what the
+   * request costs the server whatever else runs on the machine.
+   */
+  readonly serverCpuUsPerRequest: number | null;
 }
 
 export interface LoadOptions {
@@ -61,15 +96,19 @@ export interface LoadOptions {
 }
 
 export async function load(url: string, body: string | Buffer, options: LoadOptions): Promise<Load> {
+  const pid = pids.get(new URL(url).origin);
+  const cpuBefore = pid === undefined ? null : treeCpuMs(pid);
   const r = await autocannon({
     url, method: 'POST', body, connections: options.connections, duration: options.duration,
     headers: { 'content-type': 'application/json', ...options.headers },
     ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
   });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  const cpuAfter = pid === undefined ? null : treeCpuMs(pid);
+  const cpu = cpuBefore === null || cpuAfter === null || r.requests.total === 0 ? null : Math.round(((cpuAfter - cpuBefore) * 1000) / r.requests.total);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, serverCpuUsPerRequest: cpu };
 }
 
 export const show = (label: string, l: Load): void =>
-  console.log(`  ${label.padEnd(44)} ${l.rps.toFixed(0).padStart(7)} req/s  p50 ${l.p50.toFixed(2)} ms  p99 ${l.p99.toFixed(2)} ms${l.errors + l.non2xx > 0 ? `  (${l.errors} errors, ${l.non2xx} non-2xx)` : ''}`);
+  console.log(`  ${label.padEnd(44)} ${l.rps.toFixed(0).padStart(7)} req/s  p50 ${l.p50.toFixed(2)} ms  p99 ${l.p99.toFixed(2)} ms${l.serverCpuUsPerRequest === null ? '' : `  server CPU ${l.serverCpuUsPerRequest} µs/req`}${l.errors + l.non2xx > 0 ? `  (${l.errors} errors, ${l.non2xx} non-2xx)` : ''}`);
 
 export const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;

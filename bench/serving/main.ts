@@ -29,6 +29,11 @@ const BATCHING = { maxBatchSize: 64, maxQueueDelayUs: 0 };
 const load = (url: string, body: string | Buffer, options: Omit<LoadOptions, 'duration'> & { duration?: number }): Promise<Load> =>
   loadWith(url, body, { ...options, duration: options.duration ?? DURATION });
 
+/** How many times cheaper `b` is than `a` in server CPU per request (null when either was not measured). */
+function cpuRatio(a: Load, b: Load): number | null {
+  return a.serverCpuUsPerRequest === null || b.serverCpuUsPerRequest === null || b.serverCpuUsPerRequest === 0 ? null : ratio(a.serverCpuUsPerRequest, b.serverCpuUsPerRequest);
+}
+
 function hasFastapi(): boolean {
   return spawnSync('/usr/bin/python3', ['-c', 'import fastapi, uvicorn, sklearn'], { stdio: 'ignore' }).status === 0;
 }
@@ -115,17 +120,17 @@ async function run(): Promise<void> {
       throughputVsBare: { ratio: ratio(ours.rps, floor.rps), target: 0.85, modelgate: ours, bare: floor },
       throughputVsFastapi: fastapi === null ? { skipped: 'python3-fastapi/python3-uvicorn/python3-sklearn not installed' } : { ratio: ratio(ours.rps, fastapi.rps), fastapi },
       batching: {
-        ratio: ratio(on.rps, off.rps), target: 2, on, off, p99OnMs: on.p99, p99OffMs: off.p99,
+        ratio: ratio(on.rps, off.rps), target: 2, serverCpuPerRequestOffOverOn: cpuRatio(off, on), on, off, p99OnMs: on.p99, p99OffMs: off.p99,
         settings: { ...BATCHING, workers: 2, intraOpThreadsPerSession: 1, connections: 64 }, batchStatsOneWorker: stats, meanBatch,
       },
-      binaryVsJson: { ratio: ratio(binary.rps, json.rps), target: 5, model: 'sum_1m', shape: [1, 262144], jsonBodyBytes: bigJson.length, binaryBodyBytes: bigBin.body.byteLength, binary, json, codecOnly: codec },
+      binaryVsJson: { ratio: ratio(binary.rps, json.rps), target: 5, serverCpuPerRequestJsonOverBinary: cpuRatio(json, binary), model: 'sum_1m', shape: [1, 262144], jsonBodyBytes: bigJson.length, binaryBodyBytes: bigBin.body.byteLength, binary, json, codecOnly: codec },
       latencyAtHalfMax: { rate, addedP50Ms: Math.round((oursHalf.p50 - floorHalf.p50) * 100) / 100, addedP99Ms: Math.round((oursHalf.p99 - floorHalf.p99) * 100) / 100, modelgate: oursHalf, bare: floorHalf },
     };
     console.log('\nratios (same run):');
     console.log(`  modelgate / bare floor:        ${results.throughputVsBare.ratio} (target >= 0.85)`);
     if (fastapi !== null) console.log(`  modelgate / FastAPI:           ${ratio(ours.rps, fastapi.rps)}`);
-    console.log(`  batching on / off (wide_mlp):  ${results.batching.ratio} (target >= 2); p99 ${on.p99} ms on, ${off.p99} ms off`);
-    console.log(`  binary / JSON (1 MiB):         ${results.binaryVsJson.ratio} (target >= 5); decoding alone ${codec.ratio}x`);
+    console.log(`  batching on / off (wide_mlp):  ${results.batching.ratio} (target >= 2); p99 ${on.p99} ms on, ${off.p99} ms off; server CPU per request off/on ${results.batching.serverCpuPerRequestOffOverOn}`);
+    console.log(`  binary / JSON (1 MiB):         ${results.binaryVsJson.ratio} (target >= 5); server CPU per request JSON/binary ${results.binaryVsJson.serverCpuPerRequestJsonOverBinary}; decoding alone ${codec.ratio}x`);
     console.log(`  load average at start / end:   ${startLoad.join(' ')} / ${results.machine.loadAverageAtEnd.join(' ')} (${availableParallelism()} CPUs)`);
     console.log(`  added at half max:             p50 +${results.latencyAtHalfMax.addedP50Ms} ms, p99 +${results.latencyAtHalfMax.addedP99Ms} ms`);
     mkdirSync(join(root, 'bench/results'), { recursive: true });
