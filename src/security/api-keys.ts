@@ -92,6 +92,7 @@ export class ApiKeys {
   readonly #ttl: number;
   readonly #size: number;
   readonly #cache = new Map<string, CacheEntry>();
+  readonly #pending = new Map<string, Promise<ApiKeyRecord>>();
 
   constructor(options: ApiKeysOptions) {
     this.#store = options.store;
@@ -144,14 +145,18 @@ export class ApiKeys {
     const parts = parseApiKey(key) ?? fail('MG_AUTH_INVALID', { reason: 'malformed API key' });
     const now = this.#clock.now();
     const cacheKey = createHash('sha256').update(key).digest('base64');
-    let record = this.#fresh(cacheKey, now);
-    if (!record) {
-      const stored = await this.#store.getApiKey(parts.prefix);
-      // Unknown prefix and wrong secret give the same answer. Prefixes are not secret (they appear in listings
-      // and logs), so skipping scrypt for an unknown one leaks nothing and spares the CPU under a flood.
-      if (!stored || !(await verifySecret(parts.secret, stored.hash))) fail('MG_AUTH_INVALID', { reason: 'unknown or wrong API key' });
-      record = stored;
-      this.#remember(cacheKey, record, now);
+    const hit = this.#cache.get(cacheKey);
+    let record: ApiKeyRecord;
+    if (hit !== undefined && hit.until > now) {
+      record = hit.record;
+    } else {
+      // One store read (and at most one scrypt) per key at a time, however many requests arrive with it.
+      let pending = this.#pending.get(cacheKey);
+      if (pending === undefined) {
+        pending = this.#load(cacheKey, parts, hit?.record, now).finally(() => this.#pending.delete(cacheKey));
+        this.#pending.set(cacheKey, pending);
+      }
+      record = await pending;
     }
     if (record.revokedAt !== null) fail('MG_AUTH_INVALID', { reason: `API key ${record.prefix} was revoked` });
     if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now) {
@@ -160,12 +165,16 @@ export class ApiKeys {
     return record;
   }
 
-  #fresh(cacheKey: string, now: number): ApiKeyRecord | undefined {
-    const hit = this.#cache.get(cacheKey);
-    if (!hit) return undefined;
-    if (hit.until > now) return hit.record;
-    this.#cache.delete(cacheKey);
-    return undefined;
+  async #load(cacheKey: string, parts: { prefix: string; secret: string }, previous: ApiKeyRecord | undefined, now: number): Promise<ApiKeyRecord> {
+    const stored = await this.#store.getApiKey(parts.prefix);
+    // Unknown prefix and wrong secret give the same answer. Prefixes are not secret (they appear in listings
+    // and logs), so skipping scrypt for an unknown one leaks nothing and spares the CPU under a flood.
+    if (!stored) fail('MG_AUTH_INVALID', { reason: 'unknown or wrong API key' });
+    // This exact key already matched this exact hash: re-reading the record (revocation, expiry) is all the TTL is for.
+    const known = previous !== undefined && previous.hash === stored.hash;
+    if (!known && !(await verifySecret(parts.secret, stored.hash))) fail('MG_AUTH_INVALID', { reason: 'unknown or wrong API key' });
+    this.#remember(cacheKey, stored, now);
+    return stored;
   }
 
   #remember(cacheKey: string, record: ApiKeyRecord, now: number): void {
@@ -174,6 +183,7 @@ export class ApiKeys {
       const oldest = this.#cache.keys().next();
       if (!oldest.done) this.#cache.delete(oldest.value);
     }
+    this.#cache.delete(cacheKey);
     this.#cache.set(cacheKey, { record, until: now + this.#ttl });
   }
 }
