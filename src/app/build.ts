@@ -20,7 +20,7 @@ import { rolloutRoutes } from '../http/rollouts.ts';
 import { openRollouts } from './rollouts.ts';
 import { dataPlaneRoutes } from '../inference/http-data-plane.ts';
 import { metricsRoute, monitoringRoutes } from '../http/monitoring.ts';
-import { openMonitoring, type Monitoring } from './monitoring.ts';
+import { observeModelLoad, openMonitoring, type Monitoring } from './monitoring.ts';
 import { openDataPlane, type DataPlane, type DataPlaneOptions } from './data-plane.ts';
 import { openServices, type Services, type ServiceOptions } from './services.ts';
 
@@ -70,10 +70,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     await app.register(keyRoutes, { prefix: '/api/v1', api: securityApi, now });
     await app.register(auditRoutes, { prefix: '/api/v1', api: securityApi, now });
     const dataPlane = deps.dataPlane ?? openDataPlane(config, services, { logger: app.log, ...deps.dataPlaneOptions });
-    if (!deps.dataPlane) {
-      app.addHook('onClose', async () => dataPlane.close());
-      await dataPlane.restore();
-    }
+    if (!deps.dataPlane) app.addHook('onClose', async () => dataPlane.close());
+    // Opened before the restore so the first model loads are timed too.
+    const monitoring = deps.monitoring ?? (await openMonitoring(config, services, {
+      windows: dataPlane.windows,
+      ...(deps.databaseSchema ? { databaseSchema: deps.databaseSchema } : {}),
+      log: (level, message, data) => app.log[level](data, message),
+    }));
+    dataPlane.pool.onLoad ??= observeModelLoad(monitoring);
+    if (!deps.dataPlane) await dataPlane.restore();
     await app.register(endpointRoutes, { prefix: '/api/v1', endpoints: dataPlane.endpoints });
     const rollouts = await openRollouts(config, services, dataPlane, {
       ...(deps.databaseSchema ? { databaseSchema: deps.databaseSchema } : {}),
@@ -82,11 +87,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // Registered after the data plane's onClose hook, so it runs first: the controller stops before routes drain.
     app.addHook('onClose', async () => rollouts.close());
     await app.register(rolloutRoutes, { prefix: '/api/v1', rollouts: rollouts.controller });
-    const monitoring = deps.monitoring ?? (await openMonitoring(config, services, {
-      windows: dataPlane.windows,
-      ...(deps.databaseSchema ? { databaseSchema: deps.databaseSchema } : {}),
-      log: (level, message, data) => app.log[level](data, message),
-    }));
     // Tests and the serve command reach the control (ticks, flushes) through the app.
     app.decorate('monitoring', monitoring);
     if (!deps.monitoring) {

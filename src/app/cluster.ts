@@ -15,7 +15,7 @@ import { buildApp } from './build.ts';
 import { openDataPlane, workerSessionOptions } from './data-plane.ts';
 import { openServices } from './services.ts';
 import { clusterRequestMetrics, exposeWorkerRegistry, handleWorkerMessage, remoteView, startWorkerPush } from '../monitoring/cluster-windows.ts';
-import { openMonitoring, type Monitoring } from './monitoring.ts';
+import { observeModelLoad, openMonitoring, type Monitoring } from './monitoring.ts';
 
 type Message =
   | { readonly type: 'modelgate:listening'; readonly url: string }
@@ -117,12 +117,13 @@ export async function runWorker(config: Config): Promise<void> {
     session: workerSessionOptions(config.runtime, workerCount(config)),
     onChange: (endpoint) => process.send?.({ type: 'modelgate:changed', endpoint } satisfies Message),
   });
-  await dataPlane.restore();
   const send = (m: unknown): void => void process.send?.(m);
   const monitoring = await openMonitoring(config, services, {
     windows: dataPlane.windows,
     role: { kind: 'worker', view: remoteView(send, (listener) => process.on('message', listener)) },
   });
+  dataPlane.pool.onLoad = observeModelLoad(monitoring);
+  await dataPlane.restore();
   exposeWorkerRegistry(monitoring.serving.registry);
   monitoring.log?.start();
   const push = startWorkerPush(monitoring.windows, monitoring.sample, config.monitoring.pushIntervalMs, send);

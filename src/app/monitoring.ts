@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { Config } from '../config/load.ts';
+import type { ModelLoad } from '../inference/model-pool.ts';
 import { seededRng } from '../lib/clock.ts';
 import { fail } from '../lib/errors.ts';
 import { parseAlertRule, BUILTIN_RULES } from '../monitoring/alerts-rules.ts';
@@ -70,6 +71,11 @@ export async function openPredictionStore(config: Config, schema?: string): Prom
     throw err;
   }
   return store;
+}
+
+/** The model pool's load hook: each load and warm-up lands in modelgate_model_load_duration_seconds. */
+export function observeModelLoad(monitoring: Pick<Monitoring, 'serving'>): (load: ModelLoad) => void {
+  return (load) => monitoring.serving.modelLoad.observe({ model: load.model, version: String(load.version) }, load.seconds);
 }
 
 /** Active rollouts read from the store (for `modelgate status` on a data directory, where no controller runs). */

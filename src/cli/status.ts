@@ -27,8 +27,9 @@ interface StatusFlags {
 
 const enc = encodeURIComponent;
 
+/** The server's endpoint list carries no traffic policy; a candidate then shows up through its live rows and the rollout. */
 function endpointOf(e: EndpointRecord): StatusEndpoint {
-  const c = e.policy.candidate;
+  const c = (e.policy as EndpointRecord['policy'] | undefined)?.candidate ?? null;
   return { name: e.name, model: e.model, version: e.version, candidate: c === null ? null : { version: c.version, percent: c.weightPermille / 10 } };
 }
 

@@ -71,6 +71,14 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/** Milliseconds each request's outputs waited in the queue, keyed by the outputs array its caller received. */
+const queueTimes = new WeakMap<readonly NamedTensor[], number>();
+
+/** How long the request that received these outputs waited in a batcher queue (undefined: not batched). */
+export function queueTimeOf(outputs: readonly NamedTensor[]): number | undefined {
+  return queueTimes.get(outputs);
+}
+
 function keyOf(inputs: readonly NamedTensor[], outputs: readonly string[]): string {
   return `${inputs.map((t) => `${t.name}:${t.datatype}:${t.shape.slice(1).join('x')}`).join('|')}>${outputs.join(',')}`;
 }
@@ -217,13 +225,16 @@ export class DynamicBatcher {
     this.#stats.rows += total;
     this.#stats.largestBatch = Math.max(this.#stats.largestBatch, total);
     const inputs = batch[0].inputs.map((t, i) => concatRows(batch.map((p) => p.inputs[i])));
+    const dispatchedAt = this.#timer.now();
     const settle = (outputs: NamedTensor[] | null, err: unknown): void => {
       let start = 0;
       for (const p of batch) {
         if (outputs === null) p.reject(err);
         else {
           try {
-            p.resolve(outputs.map((t) => sliceRows(t, start, p.rows, total)));
+            const own = outputs.map((t) => sliceRows(t, start, p.rows, total));
+            queueTimes.set(own, dispatchedAt - p.enqueuedAt);
+            p.resolve(own);
           } catch (sliceErr) {
             p.reject(sliceErr);
           }

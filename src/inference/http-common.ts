@@ -11,6 +11,7 @@ import { isModelgateError, ModelgateError } from '../lib/errors.ts';
 import type { RequestMonitor } from '../monitoring/request-monitor.ts';
 import type { Protocol } from '../monitoring/windows.ts';
 import type { NamedTensor } from '../runtime/tensor.ts';
+import { queueTimeOf } from './batcher.ts';
 import type { Route } from './router.ts';
 import { headerLengthName } from './v2-binary.ts';
 
@@ -112,6 +113,7 @@ export function installMonitoring(app: FastifyInstance, monitor: RequestMonitor)
       if (endpoint !== '') {
         const version = route === undefined ? 0 : Number(route.model.version);
         const policy = route?.endpoint;
+        const queueMs = seen?.outputs === undefined ? undefined : queueTimeOf(seen.outputs);
         monitor.record({
           endpoint, version, protocol: protocolOf(request.url), status: reply.statusCode, latencyMs: reply.elapsedTime,
           requestId: String(reply.getHeader('x-request-id') ?? request.id),
@@ -119,6 +121,7 @@ export function installMonitoring(app: FastifyInstance, monitor: RequestMonitor)
           features: route?.model.features ?? null,
           ...(seen?.inputs === undefined ? {} : { inputs: seen.inputs }),
           ...(seen?.outputs === undefined ? {} : { outputs: seen.outputs }),
+          ...(queueMs === undefined ? {} : { queueMs }),
         });
       }
     }

@@ -21,7 +21,16 @@ interface Entry {
   loading: Promise<ModelSession>;
 }
 
+/** One finished load: the version and the seconds its load and warm-up took. */
+export interface ModelLoad {
+  readonly model: string;
+  readonly version: number;
+  readonly seconds: number;
+}
+
 export class ModelPool {
+  /** Told about every successful load (monitoring's modelgate_model_load_duration_seconds). */
+  onLoad: ((load: ModelLoad) => void) | null = null;
   readonly #path: ArtifactPath;
   readonly #options: SessionOptions;
   readonly #entries = new Map<string, Entry>();
@@ -77,6 +86,7 @@ export class ModelPool {
 
   async #load(version: VersionRecord): Promise<ModelSession> {
     const artifact = version.servingArtifact ?? version.artifact;
+    const started = performance.now();
     const file = await this.#path(artifact.sha256);
     const session = await ModelSession.load(file, { ...this.#options, label: `${version.model} v${version.version}` });
     try {
@@ -85,6 +95,7 @@ export class ModelPool {
       await session.release();
       throw err;
     }
+    this.onLoad?.({ model: version.model, version: version.version, seconds: (performance.now() - started) / 1000 });
     return session;
   }
 }

@@ -34,7 +34,12 @@ export class ServingMetrics {
     this.modelLoad = new Histogram({ name: 'modelgate_model_load_duration_seconds', help: 'Time to load and warm a model version.', labelNames: ['model', 'version'], buckets: LOAD_BUCKETS, registers });
     this.logDropped = new Counter({ name: 'modelgate_prediction_log_dropped_total', help: 'Prediction log entries dropped because the buffer was full or the store failed.', labelNames: ['endpoint'], registers });
     this.logWritten = new Counter({ name: 'modelgate_prediction_log_written_total', help: 'Prediction log entries written to the store.', labelNames: ['endpoint'], registers });
-    if (options.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'modelgate_' });
+    if (options.defaults !== false) {
+      collectDefaultMetrics({ register: registry, prefix: 'modelgate_' });
+      // prom-client names these gauges `…_total`, which `promtool check metrics` rejects (a suffix for counters only);
+      // the per-type gauges without the suffix carry the same counts.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(`modelgate_${name}`);
+    }
   }
 }
 
