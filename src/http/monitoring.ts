@@ -36,8 +36,9 @@ function windowMs(text: string | undefined): number {
 
 const FeedbackItem = Type.Object({
   requestId: Type.String({ minLength: 1, maxLength: 128 }),
-  label: Type.Optional(Type.Union([Type.Number(), Type.String({ maxLength: 256 })])),
-  value: Type.Optional(Type.Number()),
+  // Typed in submitFeedback rather than here: the validator would coerce a null label to 0.
+  label: Type.Optional(Type.Unknown({ description: 'the true class label: a number or a string' })),
+  value: Type.Optional(Type.Unknown({ description: 'the true value (regression): a number' })),
 }, { additionalProperties: false });
 
 /** `GET /metrics`, registered at the root. */

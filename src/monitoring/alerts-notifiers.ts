@@ -2,9 +2,11 @@
  * Where alert transitions go: a generic webhook (JSON body signed with
  * HMAC-SHA256 in `x-modelgate-signature: sha256=<hex>` when a secret is set),
  * a Slack-compatible incoming webhook (`text` plus one attachment), or the
- * log. Delivery failures are logged, never thrown into the evaluator.
+ * log. Network errors, timeouts, 429 and 5xx are retried a few times with a
+ * growing pause; what still fails is logged, never thrown into the evaluator.
  */
 import { createHmac } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fail } from '../lib/errors.ts';
 
 export interface AlertEvent {
@@ -29,7 +31,12 @@ export type NotifierSpec =
 export interface NotifierDeps {
   readonly fetch: typeof fetch;
   readonly log: (level: 'info' | 'warn' | 'error', message: string, data: Record<string, unknown>) => void;
+  /** Per attempt (default 5 s). */
   readonly timeoutMs?: number;
+  /** Further attempts after a network error, a timeout, 429 or 5xx (default 2). */
+  readonly retries?: number;
+  /** Wait before retry n is n times this (default 500 ms). */
+  readonly retryDelayMs?: number;
 }
 
 const invalid = (name: string, detail: string): never => fail('MG_CONFIG_INVALID', { key: `notifiers.${name}`, detail });
@@ -83,10 +90,24 @@ export async function deliver(spec: NotifierSpec, event: AlertEvent, deps: Notif
   const body = JSON.stringify(spec.type === 'slack' ? slackPayload(event) : event);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (spec.type === 'webhook' && spec.secret !== null) headers['x-modelgate-signature'] = signBody(body, spec.secret);
-  try {
-    const res = await deps.fetch(spec.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(deps.timeoutMs ?? 5000) });
-    if (!res.ok) deps.log('error', `alert notifier answered ${res.status}`, { url: spec.url, rule: event.rule });
-  } catch (err) {
-    deps.log('error', 'alert notifier failed', { url: spec.url, rule: event.rule, err: (err as Error).message });
+  const attempts = 1 + Math.max(0, deps.retries ?? 2);
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const last = attempt === attempts;
+    try {
+      const res = await deps.fetch(spec.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(deps.timeoutMs ?? 5000) });
+      await res.body?.cancel();
+      if (res.ok) return;
+      // A client error other than 429 will not change on retry.
+      if (last || (res.status < 500 && res.status !== 429)) {
+        deps.log('error', `alert notifier answered ${res.status}`, { url: spec.url, rule: event.rule, attempts: attempt });
+        return;
+      }
+    } catch (err) {
+      if (last) {
+        deps.log('error', 'alert notifier failed', { url: spec.url, rule: event.rule, attempts: attempt, err: (err as Error).message });
+        return;
+      }
+    }
+    await sleep(attempt * (deps.retryDelayMs ?? 500));
   }
 }

@@ -70,6 +70,7 @@ export class AlertEngine {
   readonly #rules = new Map<string, AlertRule>();
   readonly #states = new Map<string, AlertStatus>();
   readonly #history: AlertHistoryEntry[] = [];
+  readonly #sending = new Set<Promise<void>>();
 
   constructor(rules: readonly AlertRule[], deps: AlertEngineDeps) {
     this.#d = deps;
@@ -98,6 +99,11 @@ export class AlertEngine {
 
   history(): AlertHistoryEntry[] {
     return [...this.#history];
+  }
+
+  /** Resolves when the notifications started so far have been delivered or given up. */
+  async delivered(): Promise<void> {
+    while (this.#sending.size > 0) await Promise.all([...this.#sending]);
   }
 
   /** One evaluation pass; resolves once notifications and responses have been started. */
@@ -150,7 +156,13 @@ export class AlertEngine {
   async #respond(rule: AlertRule, event: AlertEvent): Promise<void> {
     const log = this.#d.notifierDeps.log;
     const targets = rule.notify.length > 0 ? rule.notify : ['log'];
-    await Promise.all(targets.map((n) => deliver(this.#d.notifiers.get(n) ?? { type: 'log' }, event, this.#d.notifierDeps)));
+    // Deliveries (with their retries) run beside the evaluator: a slow receiver never delays the next evaluation.
+    for (const n of targets) {
+      const sending = deliver(this.#d.notifiers.get(n) ?? { type: 'log' }, event, this.#d.notifierDeps)
+        .catch((err: unknown) => log('error', 'alert notification failed', { rule: rule.name, err: (err as Error).message }))
+        .finally(() => this.#sending.delete(sending));
+      this.#sending.add(sending);
+    }
     if (event.state !== 'firing') return;
     if (rule.run !== null) {
       const vars = {
