@@ -4,7 +4,9 @@
  * server (--url) it calls POST /api/v1/endpoints, and the server loads and
  * warms the version before switching; on a local data directory it does the
  * same in this process (proving the version loads) and stores the endpoint,
- * which a server on that directory serves at its next start.
+ * which a server on that directory serves at its next start. With
+ * --strategy canary|blue-green|shadow or --plan it starts a rollout instead
+ * (the endpoint must exist; its model is the one rolled out).
  */
 import type { Command } from 'commander';
 import { errorCatalogue, ModelgateError, type ErrorCode } from '../lib/errors.ts';
@@ -12,9 +14,33 @@ import type { DeployInput, EndpointView } from '../rollout/endpoints.ts';
 import { globalOptions, cliConfig } from './context.ts';
 import { createPrinter, type Printer } from './output.ts';
 import { csvList, nonNegativeInt, positiveInt, versionRef } from './parse.ts';
+import { withRollouts } from './rollout-client.ts';
+import { showRollout } from './rollout.ts';
+
+const STRATEGIES = ['direct', 'canary', 'blue-green', 'shadow'];
+
+/** The plan for a rollout: the file's (validated here, naming the file in errors), with --strategy overriding its strategy. */
+async function planOf(o: DeployFlags): Promise<unknown> {
+  const { parsePlanYaml } = await import('../rollout/plan.ts');
+  const { readFile } = await import('node:fs/promises');
+  let text = '{}';
+  if (o.plan !== undefined) {
+    try {
+      text = await readFile(o.plan, 'utf8');
+    } catch {
+      throw new ModelgateError('MG_FILE_NOT_FOUND', { file: o.plan });
+    }
+  }
+  const parsed = parsePlanYaml(text, o.plan ?? '--strategy', o.strategy as never);
+  const raw = (await import('yaml')).parse(text) as Record<string, unknown> | null;
+  return { ...(raw ?? {}), strategy: o.strategy ?? parsed.strategy };
+}
 
 interface DeployFlags {
   endpoint: string;
+  strategy?: string;
+  plan?: string;
+  replace?: boolean;
   maxBatchSize?: number;
   maxQueueDelayUs?: number;
   preferredBatchSizes?: string[];
@@ -75,11 +101,22 @@ export function registerDeployCommand(program: Command): void {
     .option('--preferred-batch-sizes <list>', 'batch sizes to cut at once, e.g. 8,16', csvList)
     .option('--max-queue-size <n>', 'requests allowed to wait; more get 503 with Retry-After', positiveInt)
     .option('--queue-timeout-ms <n>', 'longest a request may wait in the queue', positiveInt)
+    .option('--strategy <name>', 'direct (default), canary, blue-green or shadow: the last three start a rollout')
+    .option('--plan <file>', 'rollout plan (YAML): steps, analysis, promote alias, webhooks; see docs/rollouts.md')
+    .option('--replace', 'abort the endpoint\'s active rollout and start this one')
     .addHelpText('after', '\nExamples:\n  modelgate deploy fraud 3 --endpoint fraud\n  modelgate deploy fraud production --endpoint fraud --max-batch-size 32 --max-queue-delay-us 500 --url http://localhost:8080')
     .action(async (model: string, version: number | string, o: DeployFlags, cmd: Command) => {
       const opts = globalOptions(cmd);
       const config = cliConfig(opts);
       const printer = createPrinter(opts.json === true);
+      if (o.strategy !== undefined && !STRATEGIES.includes(o.strategy)) {
+        throw new ModelgateError('MG_USAGE', { detail: `--strategy must be one of ${STRATEGIES.join(', ')}, got "${o.strategy}"` });
+      }
+      if ((o.strategy !== undefined && o.strategy !== 'direct') || o.plan !== undefined) {
+        const plan = await planOf(o);
+        await withRollouts(cmd, async (client) => showRollout(printer, await client.start(o.endpoint, { version, plan, ...(o.replace ? { replace: true } : {}) })));
+        return;
+      }
       const input: DeployInput = { name: o.endpoint, model, version, batching: batchingOf(o) };
       if (config.url) {
         show(printer, await deployRemote(config.url, input));

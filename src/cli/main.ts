@@ -20,6 +20,8 @@ import { registerHistoryCommand } from './history.ts';
 import { registerKeyCommands } from './keys.ts';
 import { registerModelCommands } from './models.ts';
 import { registerPredictionCommands } from './predictions.ts';
+import { registerRollbackCommand } from './rollback.ts';
+import { registerRolloutCommands } from './rollout.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerStatusCommand } from './status.ts';
 import { registerVersionCommands } from './versions.ts';
@@ -65,6 +67,8 @@ Examples:
   registerDataCommands(program);
   registerGcCommand(program);
   registerDeployCommand(program);
+  registerRolloutCommands(program);
+  registerRollbackCommand(program);
   registerKeyCommands(program);
   registerAuditCommands(program);
   registerComplianceCommand(program);
