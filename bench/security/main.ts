@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { cli, load, mainCli as main, ratio, root, show, startProcess, stopProcesses, type Load } from '../serving/harness.ts';
 
 const DURATION = 6;
-const ROUNDS = 2;
+const ROUNDS = 3;
 const CONNECTIONS = 32;
 const HIGH = { MODELGATE_SECURITY__RATE_LIMIT__PER_PRINCIPAL__RATE: '1000000', MODELGATE_SECURITY__RATE_LIMIT__PER_PRINCIPAL__BURST: '1000000',
   MODELGATE_SECURITY__RATE_LIMIT__PER_ENDPOINT__RATE: '1000000', MODELGATE_SECURITY__RATE_LIMIT__PER_ENDPOINT__BURST: '1000000' };

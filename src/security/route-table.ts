@@ -188,7 +188,8 @@ export function compileRequirement(method: string, routeUrl: string): CompiledRe
       const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
       if (!vars.has(name) && typeof value === 'string' && value !== '') vars.set(name, value);
     }
-    const key = [...vars].map(([k, v]) => `${k}=${v}`).join('\u0000');
+    // The common case, one named thing (the endpoint of a prediction), keys the memo by its value alone.
+    const key = vars.size === 1 && fromParams.length + fromBody.length === 1 ? vars.values().next().value as string : [...vars].map(([k, v]) => `${k}=${v}`).join('\u0000');
     let requirement = memo.get(key);
     if (requirement === undefined) {
       requirement = { kind: 'permissions', all: templates.map((t) => fillTemplate(t, vars)) };
