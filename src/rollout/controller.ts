@@ -29,7 +29,7 @@ export interface RoutingControl {
 }
 
 export interface AliasMover {
-  getVersion(model: string, ref: number | string): Promise<{ readonly version: number; readonly status: string }>;
+  getVersion(model: string, ref: number | string): Promise<{ readonly version: number; readonly status: string; readonly tags: Readonly<Record<string, string>> }>;
   setAlias(model: string, alias: string, version: number, ctx?: CallContext): Promise<unknown>;
   updateVersion(model: string, version: number, patch: { tags?: Readonly<Record<string, string>> }, ctx?: CallContext): Promise<unknown>;
 }
@@ -216,7 +216,10 @@ export class RolloutController {
     await this.#route(r, { version: r.stableVersion, policy: { ...emptyPolicy, stickyField: endpoint.policy.stickyField } }, actor, `rollout ${phase}: ${reason}`);
     await this.#save(r, phase, { ...r.state, weight: 0, message: reason, finishedAt: this.#now() });
     await this.#event(r, phase, reason, actor, { weight: 0 });
-    await this.#d.registry.updateVersion(r.model, r.candidateVersion, { tags: { 'modelgate.rollout': 'degraded' } }, { actor, reason }).catch(() => undefined);
+    // The version's other tags are kept; a registry failure here must not undo the abort.
+    await this.#d.registry.getVersion(r.model, r.candidateVersion)
+      .then((v) => this.#d.registry.updateVersion(r.model, r.candidateVersion, { tags: { ...v.tags, 'modelgate.rollout': 'degraded' } }, { actor, reason }))
+      .catch(() => undefined);
     await this.#hooks({ ...r, phase }, 'rollback', { reason });
   }
 
