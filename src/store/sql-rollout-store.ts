@@ -78,7 +78,7 @@ export class SqlRolloutStore implements RolloutStore {
   async create(record: RolloutRecord, options: { replace?: { at: string; state: (old: RolloutRecord) => unknown } } = {}): Promise<{ replaced: RolloutRecord | null }> {
     try {
       return await this.#db.transaction(async (tx) => {
-        const [row] = await tx.query(`SELECT * FROM rollouts WHERE endpoint = ? AND active = 1${this.#db.dialect.forUpdate}`, [record.endpoint]);
+        const [row] = await tx.query(`SELECT * FROM rollouts WHERE endpoint = ? AND active = 1 ${this.#db.dialect.forUpdate}`, [record.endpoint]);
         const current = row === undefined ? null : toRollout(row);
         if (current !== null) {
           if (options.replace === undefined) fail('MG_ROLLOUT_ACTIVE', { endpoint: record.endpoint, id: current.id });
