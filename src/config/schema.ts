@@ -116,9 +116,6 @@ export const configSchema = {
     compliance: {
       maxPredictionRetention: { type: 'duration', default: '90d', doc: 'Longest prediction-log retention (monitoring.predictionLog.maxAge) the compliance report accepts.' },
     },
-    compliance: {
-      maxPredictionRetention: { type: 'duration', default: '90d', doc: 'Longest prediction-log retention (monitoring.predictionLog.maxAge) the compliance report accepts.' },
-    },
   },
   monitoring: {
     enabled: { type: 'bool', default: true, doc: 'Live windows, request metrics, prediction log and live drift on the request path; false turns them all off.' },
