@@ -18,6 +18,7 @@ import { registryRoutes } from '../http/registry.ts';
 import { endpointRoutes } from '../http/endpoints.ts';
 import { rolloutRoutes } from '../http/rollouts.ts';
 import { openRollouts } from './rollouts.ts';
+import { rolloutControl, type RolloutControl } from '../rollout/control.ts';
 import { dataPlaneRoutes } from '../inference/http-data-plane.ts';
 import { metricsRoute, monitoringRoutes } from '../http/monitoring.ts';
 import { observeModelLoad, openMonitoring, type Monitoring } from './monitoring.ts';
@@ -72,7 +73,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     const dataPlane = deps.dataPlane ?? openDataPlane(config, services, { logger: app.log, ...deps.dataPlaneOptions });
     if (!deps.dataPlane) app.addHook('onClose', async () => dataPlane.close());
     // Opened before the restore so the first model loads are timed too.
+    // Alert responses reach the rollout controller, which is opened below (after the restore).
+    const opened: { control?: RolloutControl } = {};
+    const rollout: RolloutControl = {
+      pause: async (endpoint, reason) => opened.control?.pause(endpoint, reason),
+      abort: async (endpoint, reason) => opened.control?.abort(endpoint, reason),
+    };
     const monitoring = deps.monitoring ?? (await openMonitoring(config, services, {
+      rollout,
       windows: dataPlane.windows,
       ...(deps.databaseSchema ? { databaseSchema: deps.databaseSchema } : {}),
       log: (level, message, data) => app.log[level](data, message),
@@ -86,6 +94,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     });
     // Registered after the data plane's onClose hook, so it runs first: the controller stops before routes drain.
     app.addHook('onClose', async () => rollouts.close());
+    opened.control = rolloutControl(rollouts.controller);
     await app.register(rolloutRoutes, { prefix: '/api/v1', rollouts: rollouts.controller });
     // Tests and the serve command reach the control (ticks, flushes) through the app.
     app.decorate('monitoring', monitoring);
