@@ -11,6 +11,7 @@ import { registerAliasCommands } from './alias.ts';
 import { registerApproveCommand } from './approve.ts';
 import { registerAuditCommands } from './audit.ts';
 import { registerComplianceCommand } from './compliance.ts';
+import { registerConfigCommands } from './config.ts';
 import { registerDataCommands } from './data.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerDeployCommand } from './deploy.ts';
@@ -72,6 +73,7 @@ Examples:
   registerKeyCommands(program);
   registerAuditCommands(program);
   registerComplianceCommand(program);
+  registerConfigCommands(program);
   registerStatusCommand(program);
   registerPredictionCommands(program);
   registerServeCommand(program);

@@ -6,7 +6,7 @@
  * terminal the table refreshes in place every --interval until Ctrl-C;
  * `--json` (or a pipe) prints one snapshot and exits.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Config } from '../config/load.ts';
 import { formatDuration } from '../lib/duration.ts';
 import { ModelgateError } from '../lib/errors.ts';
@@ -112,8 +112,8 @@ export function registerStatusCommand(program: Command): void {
   program
     .command('status')
     .description('live table of endpoints: rps, error rate, p50/p99, drift, accuracy, active rollout')
-    .option('--interval <duration>', 'refresh period on a terminal', duration, 2000)
-    .option('--window <duration>', 'live window the figures cover (1s to 1h)', duration, 60_000)
+    .addOption(new Option('--interval <duration>', 'refresh period on a terminal').argParser(duration).default(2000, '2s'))
+    .addOption(new Option('--window <duration>', 'live window the figures cover, 1s to 1h').argParser(duration).default(60_000, '1m'))
     .option('--endpoint <name>', 'only this endpoint')
     .addHelpText('after', '\nOn a terminal the table refreshes until Ctrl-C; with --json or a pipe it prints one snapshot.\n\nExamples:\n  modelgate status --url http://localhost:8080\n  modelgate status --url http://localhost:8080 --json --window 5m')
     .action(async (flags: StatusFlags, cmd: Command) => {

@@ -19,7 +19,7 @@ export type FieldSpec =
   /** A map from a name to a section with fixed fields (e.g. protected aliases). */
   | { readonly type: 'map'; readonly of: SectionSpec; readonly default?: Readonly<Record<string, unknown>>; readonly doc: string }
   /** Free-form data validated by its owner (alert rules, notifiers). */
-  | { readonly type: 'any'; readonly default?: unknown; readonly doc: string };
+  | { readonly type: 'any'; readonly default?: unknown; readonly secret?: boolean; readonly doc: string };
 
 export interface SectionSpec {
   readonly [key: string]: FieldSpec | SectionSpec;
@@ -111,7 +111,7 @@ export const configSchema = {
     audit: {
       predictions: { type: 'bool', default: false, doc: 'Also audit every prediction request (not only state changes).' },
     },
-    fieldKeys: { type: 'any', default: {}, doc: 'Key id → base64 32-byte AES key for prediction-log fields.' },
+    fieldKeys: { type: 'any', default: {}, secret: true, doc: 'Key id → base64 32-byte AES key for prediction-log fields.' },
     fieldKeyId: { type: 'string', doc: 'Key id used to seal new fields; unset: the only key in fieldKeys.' },
     compliance: {
       maxPredictionRetention: { type: 'duration', default: '90d', doc: 'Longest prediction-log retention (monitoring.predictionLog.maxAge) the compliance report accepts.' },
