@@ -7,20 +7,35 @@
  * every endpoint from the store when it starts. With PostgreSQL and several
  * machines, replicas would learn changes through LISTEN/NOTIFY; that is not
  * wired yet (changes reach the other machines' workers at their next start).
+ *
+ * Rollouts: one worker, the leader (the first, and whichever replaces it),
+ * runs the rollout controller, because routing changes load and warm models
+ * where the models live. Its analysis still sees all traffic: the primary
+ * forwards every worker's window push to the leader (after a snapshot of
+ * the primary's merged windows when the leader says hello), and the
+ * primary's alert rules pause or abort rollouts by asking the leader.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Config } from '../config/load.ts';
 import { buildApp } from './build.ts';
-import { openDataPlane, workerSessionOptions } from './data-plane.ts';
-import { openServices } from './services.ts';
-import { clusterRequestMetrics, exposeWorkerRegistry, handleWorkerMessage, remoteView, startWorkerPush } from '../monitoring/cluster-windows.ts';
+import { openDataPlane, workerSessionOptions, type ClusterLink } from './data-plane.ts';
+import { openServices, type Services } from './services.ts';
+import { clusterRequestMetrics, exposeWorkerRegistry, handleWorkerMessage, isMonitoringMessage, remoteView, startWorkerPush } from '../monitoring/cluster-windows.ts';
+import { LiveWindows, type WindowsState } from '../monitoring/windows.ts';
+import type { RolloutControl } from '../rollout/control.ts';
 import { observeModelLoad, openMonitoring, type Monitoring } from './monitoring.ts';
 
 type Message =
   | { readonly type: 'modelgate:listening'; readonly url: string }
   | { readonly type: 'modelgate:changed'; readonly endpoint: string }
-  | { readonly type: 'modelgate:sync'; readonly endpoint: string };
+  | { readonly type: 'modelgate:sync'; readonly endpoint: string }
+  /** Leader → primary: ready to receive merged windows. */
+  | { readonly type: 'modelgate:leader-hello' }
+  /** Primary → leader: windows to add to its merged copy (a snapshot, then each worker's delta). */
+  | { readonly type: 'modelgate:leader-windows'; readonly windows: WindowsState }
+  /** Primary → leader: an alert response for the endpoint's active rollout. */
+  | { readonly type: 'modelgate:leader-control'; readonly command: 'pause' | 'abort'; readonly endpoint: string; readonly reason: string };
 
 function isMessage(m: unknown): m is Message {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && (m as { type: string }).type.startsWith('modelgate:');
@@ -54,8 +69,17 @@ export function startPrimary(config: Config, events: PrimaryEvents = {}): Cluste
   // Monitoring in the primary: merged windows and samples from every worker, live drift, alerts, /metrics aggregation.
   let monitoring: Monitoring | undefined;
   const requestMetrics = clusterRequestMetrics();
+  // The worker running the rollout controller, once it has said hello.
+  let leaderWorker: Worker | undefined;
+  const toLeader = (m: Message): void => {
+    if (leaderWorker !== undefined && leaderWorker.isConnected()) leaderWorker.send(m);
+  };
+  const rollout: RolloutControl = {
+    pause: async (endpoint, reason) => toLeader({ type: 'modelgate:leader-control', command: 'pause', endpoint, reason }),
+    abort: async (endpoint, reason) => toLeader({ type: 'modelgate:leader-control', command: 'abort', endpoint, reason }),
+  };
   const monitoringReady = openServices(config).then(async (services) => {
-    monitoring = await openMonitoring(config, services, { role: { kind: 'primary', requestMetrics } });
+    monitoring = await openMonitoring(config, services, { role: { kind: 'primary', requestMetrics }, rollout });
     monitoring.control?.start();
     return { services, monitoring };
   });
@@ -66,8 +90,13 @@ export function startPrimary(config: Config, events: PrimaryEvents = {}): Cluste
     const worker = cluster.fork({ MODELGATE_ROLLOUT__CONTROLLER: leader && config.rollout.controller ? 'true' : 'false' });
     live.add(worker);
     worker.on('message', (msg: unknown) => {
+      if (isMonitoringMessage(msg) && msg.type === 'modelgate:mon-push') toLeader({ type: 'modelgate:leader-windows', windows: msg.windows });
       if (monitoring !== undefined && handleWorkerMessage(worker, msg, monitoring.windows, monitoring.sample, monitoring.view)) return;
       if (!isMessage(msg)) return;
+      if (msg.type === 'modelgate:leader-hello') {
+        leaderWorker = worker;
+        if (monitoring !== undefined) toLeader({ type: 'modelgate:leader-windows', windows: monitoring.windows.export() });
+      }
       if (msg.type === 'modelgate:listening' && !announced) {
         announced = true;
         events.onListening?.(msg.url);
@@ -78,6 +107,7 @@ export function startPrimary(config: Config, events: PrimaryEvents = {}): Cluste
     });
     worker.on('exit', (code, signal) => {
       live.delete(worker);
+      if (leaderWorker === worker) leaderWorker = undefined;
       if (stopping) return;
       events.onRestart?.({ pid: worker.process.pid, code, signal });
       // A worker that dies at once would otherwise be re-forked in a tight loop.
@@ -116,6 +146,7 @@ export async function runWorker(config: Config): Promise<void> {
   const dataPlane = openDataPlane(config, services, {
     session: workerSessionOptions(config.runtime, workerCount(config)),
     onChange: (endpoint) => process.send?.({ type: 'modelgate:changed', endpoint } satisfies Message),
+    cluster: leaderLink(config, services.clock),
   });
   const send = (m: unknown): void => void process.send?.(m);
   const monitoring = await openMonitoring(config, services, {
@@ -153,4 +184,30 @@ export async function runWorker(config: Config): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/**
+ * The worker's link to the primary for rollouts. The leader (the worker the
+ * primary started with the controller on) keeps a merged copy of every
+ * worker's windows from what the primary forwards, and serves the primary's
+ * alert responses; other workers get a link with neither.
+ */
+function leaderLink(config: Config, clock: Services['clock']): ClusterLink {
+  if (!config.rollout.controller) return { windows: null, serveControl: () => {} };
+  const merged = new LiveWindows(clock, { bucketMs: config.monitoring.bucketMs });
+  let control: RolloutControl | undefined;
+  process.on('message', (msg: unknown) => {
+    if (!isMessage(msg)) return;
+    if (msg.type === 'modelgate:leader-windows') merged.merge(msg.windows);
+    if (msg.type === 'modelgate:leader-control' && control !== undefined) {
+      control[msg.command](msg.endpoint, msg.reason).catch((err: unknown) => {
+        console.error(`alert response ${msg.command} on ${msg.endpoint} failed: ${(err as Error).message}`);
+      });
+    }
+  });
+  process.send?.({ type: 'modelgate:leader-hello' } satisfies Message);
+  return {
+    windows: merged,
+    serveControl: (c) => { control = c; },
+  };
 }

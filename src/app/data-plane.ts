@@ -11,6 +11,8 @@ import { ServingMetrics } from '../monitoring/metrics.ts';
 import { RequestMonitor } from '../monitoring/request-monitor.ts';
 import { LiveWindows } from '../monitoring/windows.ts';
 import type { InputLimits } from '../inference/served-model.ts';
+import type { WindowSource } from '../rollout/analysis.ts';
+import type { RolloutControl } from '../rollout/control.ts';
 import { EndpointService, type EndpointLogger, type RestoreResult } from '../rollout/endpoints.ts';
 import type { ExecutionProvider, GraphOptimizationLevel, SessionOptions } from '../runtime/session.ts';
 import type { Services } from './services.ts';
@@ -23,10 +25,26 @@ export interface DataPlane {
   readonly windows: LiveWindows;
   /** Records every answered inference request (null when monitoring is off). */
   readonly monitor: RequestMonitor | null;
+  /** In a cluster worker, its link to the primary (null in a single process). */
+  readonly cluster: ClusterLink | null;
   /** Loads every stored endpoint; those that fail answer 503 and are listed. */
   restore(): Promise<RestoreResult[]>;
   /** Drains and releases every route. */
   close(): Promise<void>;
+}
+
+/**
+ * What a cluster worker's rollout controller gets from the primary. The
+ * leader (the worker whose controller runs the tick loop) receives every
+ * worker's windows merged (the primary forwards each worker's push) and the
+ * alert responses decided by the primary's alert rules; other workers get
+ * neither and leave the steps to the leader.
+ */
+export interface ClusterLink {
+  /** Merged windows in the leader; null in the other workers. */
+  readonly windows: WindowSource | null;
+  /** Serves the primary's pause/abort requests with this control (called by the process that runs the controller). */
+  serveControl(control: RolloutControl): void;
 }
 
 export interface DataPlaneOptions {
@@ -35,6 +53,7 @@ export interface DataPlaneOptions {
   readonly logger?: EndpointLogger;
   /** Called after this process changed an endpoint (the cluster worker tells the primary). */
   readonly onChange?: (endpoint: string) => void;
+  readonly cluster?: ClusterLink;
 }
 
 const providers: readonly ExecutionProvider[] = ['cpu', 'cuda'];
@@ -89,7 +108,7 @@ export function openDataPlane(config: Config, services: Services, options: DataP
   if (monitor !== null) router.shadows.recorder = windows;
   let closed: Promise<void> | undefined;
   return {
-    pool, router, endpoints, windows, monitor,
+    pool, router, endpoints, windows, monitor, cluster: options.cluster ?? null,
     restore: () => endpoints.restore(),
     close() {
       closed ??= router.close();

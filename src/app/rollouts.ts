@@ -1,15 +1,28 @@
 /**
  * The rollout controller's composition: its store (on its own connection to
  * the registry's database), routing through the endpoint service, analysis
- * over this process's live windows and shadow comparisons, smoke tests on
- * pinned previews, the registry for aliases. In a single process it runs
- * here, ticking on its interval.
+ * over live windows and shadow comparisons, smoke tests on pinned previews,
+ * the registry for aliases.
+ *
+ * With `serve --workers N` the controller runs in one worker (the leader,
+ * chosen by the primary) rather than in the primary, because a routing
+ * change has to be loaded and warmed where the models are: the leader
+ * changes its own router first (two-phase, through the endpoint service),
+ * the store, and then the primary tells every other worker to sync. What
+ * the analysis reads is cluster-wide all the same: windows are the merged
+ * windows the primary forwards to the leader (`dataPlane.cluster`), and
+ * shadow comparisons are summed over every process's row in the store's
+ * shadow_stats table, which every serving process (leader or not) publishes
+ * to each push interval.
  */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../config/load.ts';
 import { seededRng } from '../lib/clock.ts';
-import { statsOf } from '../inference/shadow.ts';
+import { rolloutControl } from '../rollout/control.ts';
 import { RolloutController } from '../rollout/controller.ts';
+import { ShadowSumsPublisher } from '../rollout/shadow-sums.ts';
 import { runSmoke } from '../rollout/smoke.ts';
 import { PostgresDriver } from '../store/postgres/driver.ts';
 import { SqlRolloutStore } from '../store/sql-rollout-store.ts';
@@ -19,6 +32,8 @@ import type { Services } from './services.ts';
 
 export interface Rollouts {
   readonly controller: RolloutController;
+  /** This process's shadow comparisons, published to the store and summed with every other process's. */
+  readonly shadowSums: ShadowSumsPublisher;
   close(): Promise<void>;
 }
 
@@ -40,25 +55,38 @@ export async function openRollouts(config: Config, services: Services, dataPlane
   }
   const { router, endpoints, windows } = dataPlane;
   const rng = seededRng(0x5eed);
+  const shadowSums = new ShadowSumsPublisher({
+    store, source: router.shadows, sourceId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    iso: () => services.clock.iso(), onError: (err) => options.onError?.(err, 'shadow-sums'),
+  });
+  shadowSums.start(config.monitoring.pushIntervalMs);
   const controller = new RolloutController({
     store,
     routing: { get: (name) => endpoints.get(name), setRouting: (name, change, ctx) => endpoints.setRouting(name, change, ctx) },
     registry: services.registry,
-    windows,
-    shadow: async (endpoint, version) => statsOf(router.shadows.sums(endpoint, version)),
-    resetShadow: async (endpoint) => router.shadows.reset(endpoint),
+    windows: dataPlane.cluster?.windows ?? windows,
+    shadow: (endpoint, version) => shadowSums.stats(endpoint, version),
+    resetShadow: (endpoint) => shadowSums.clear(endpoint),
     smoke: (endpoint, version, requests, limitMs) => runSmoke(router.routeVersion(endpoint, String(version)), requests, limitMs, rng, () => performance.now()),
     clock: services.clock,
     defaultActor: config.user,
     webhookSecret: config.rollout.webhookSecret ?? null,
     rollbackWindowMs: config.rollout.rollbackWindowMs,
     onError: options.onError,
+    // A cluster worker that is not the leader stores commands and leaves the steps to the leader's loop.
+    deferTicks: dataPlane.cluster !== null && dataPlane.cluster.windows === null,
   });
-  if (config.rollout.controller) controller.startLoop(config.rollout.tickIntervalMs);
+  if (config.rollout.controller) {
+    controller.startLoop(config.rollout.tickIntervalMs);
+    // The primary's alert rules reach the controller through the worker that runs it.
+    dataPlane.cluster?.serveControl(rolloutControl(controller, 'alerts'));
+  }
   return {
     controller,
+    shadowSums,
     async close() {
       await controller.stop();
+      await shadowSums.stop();
       await store.close();
     },
   };

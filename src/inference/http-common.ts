@@ -3,7 +3,9 @@
  * encapsulated context: body parsers that hand the codecs what they need (a
  * parsed JSON value, the raw Buffer for the binary tensor extension, CSV
  * text), and an error handler that answers in the data-plane shape
- * `{"error": "…"}` with the catalogue status (and Retry-After on 503).
+ * `{"error": "…"}` with the catalogue status (and Retry-After on 503); and
+ * the traffic policy every protocol follows (V2, V1 and MLflow alike):
+ * pinned version, or a weighted or sticky pick, and the shadow mirror.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -12,7 +14,8 @@ import type { RequestMonitor } from '../monitoring/request-monitor.ts';
 import type { Protocol } from '../monitoring/windows.ts';
 import type { NamedTensor } from '../runtime/tensor.ts';
 import { queueTimeOf } from './batcher.ts';
-import type { Route } from './router.ts';
+import { stickyKeyOf, type EndpointRoutes, type Route, type Router } from './router.ts';
+import { mirrorLater } from './shadow.ts';
 import { headerLengthName } from './v2-binary.ts';
 
 function jsonError(err: unknown): ModelgateError {
@@ -55,6 +58,46 @@ export function installDataPlaneHttp(app: FastifyInstance, bodyLimit: number): v
     if (mg.status === 503) reply.header('retry-after', String(mg.context.retryAfter ?? 1));
     return reply.status(mg.status).send({ error: mg.message });
   });
+}
+
+/** A request's place in the traffic policy: the route that answers it, and the endpoint's routes when it was not pinned. */
+export interface Routed {
+  readonly route: Route;
+  /** null for a pinned request (`/versions/{v}`), which is never mirrored. */
+  readonly routes: EndpointRoutes | null;
+}
+
+/**
+ * Routes one inference request: pinned to `version` when given, else by the
+ * endpoint's weights, or stickily by its key (the `x-modelgate-key` header,
+ * or the policy's request field in a JSON body). Names the version that
+ * answers in the response headers.
+ */
+export function routeRequest(router: Router, reply: FastifyReply, name: string, version: string | undefined): Routed {
+  const request = reply.request;
+  let routed: Routed;
+  if (version !== undefined) routed = { route: router.routeVersion(name, version), routes: null };
+  else {
+    const routes = router.endpoint(name);
+    routed = { route: routes.pick(stickyKeyOf(request.headers, request.body, routes.stickyField)), routes };
+  }
+  versionHeaders(reply, routed.route);
+  return routed;
+}
+
+/**
+ * Runs the request on its route; when the stable answered an unpinned
+ * request, mirrors it to the shadow (per the mirror percentage) once the
+ * answer is on its way. Hands inputs and outputs to monitoring.
+ */
+export async function runRouted(router: Router, reply: FastifyReply, routed: Routed, inputs: NamedTensor[], outputs: readonly string[]): Promise<NamedTensor[]> {
+  const { route, routes } = routed;
+  const started = performance.now();
+  const answer = await route.run(inputs, outputs);
+  const shadow = routes !== null && route === routes.stable ? routes.mirror() : null;
+  if (shadow !== null) mirrorLater(router.shadows, shadow, inputs, answer, performance.now() - started);
+  observeIo(reply, inputs, answer);
+  return answer;
 }
 
 /** What the monitoring hook reads off a request once it is answered (set by the handlers). */

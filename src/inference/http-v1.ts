@@ -1,7 +1,10 @@
-/** KServe V1 for endpoints: `POST /v1/models/{name}:predict` with `instances` (rows, or objects keyed by feature). */
+/**
+ * KServe V1 for endpoints: `POST /v1/models/{name}:predict` with `instances`
+ * (rows, or objects keyed by feature), under the same traffic policy as V2.
+ */
 import type { FastifyPluginAsync } from 'fastify';
 import { fail } from '../lib/errors.ts';
-import { observeIo, versionHeaders } from './http-common.ts';
+import { routeRequest, runRouted } from './http-common.ts';
 import type { Router } from './router.ts';
 import { decodeV1, encodeV1 } from './v1.ts';
 
@@ -17,11 +20,10 @@ export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { router }) =
   app.post('/v1/models/:target', { schema: { params } }, async (request, reply) => {
     const target = (request.params as { target: string }).target;
     if (!target.endsWith(VERB)) fail('MG_NOT_FOUND', { method: 'POST', url: `/v1/models/${target} (expected /v1/models/{name}:predict)` });
-    const route = router.route(target.slice(0, -VERB.length));
-    versionHeaders(reply, route);
+    const routed = routeRequest(router, reply, target.slice(0, -VERB.length), undefined);
+    const { route } = routed;
     const decoded = decodeV1(request.body, route.model, route.limits);
-    const outputs = await route.run(decoded.inputs, route.model.outputs.map((o) => o.name));
-    observeIo(reply, decoded.inputs, outputs);
+    const outputs = await runRouted(router, reply, routed, decoded.inputs, route.model.outputs.map((o) => o.name));
     return encodeV1(outputs, decoded.rows);
   });
 };

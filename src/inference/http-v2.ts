@@ -6,9 +6,8 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TensorSpec } from '../store/registry-types.ts';
-import { observeIo, versionHeaders } from './http-common.ts';
-import { stickyKeyOf, type Route, type Router } from './router.ts';
-import { mirrorLater } from './shadow.ts';
+import { routeRequest, runRouted, versionHeaders } from './http-common.ts';
+import type { Route, Router } from './router.ts';
 import { decodeV2Header } from './v2-json.ts';
 import { decodeV2Binary, encodeV2Response, headerLengthName } from './v2-binary.ts';
 
@@ -66,18 +65,12 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app, { router }) =
   const infer = async (request: { params: unknown; body: unknown; headers: Record<string, unknown> }, reply: FastifyReply): Promise<unknown> => {
     const p = request.params as ModelParams;
     const body = request.body;
-    // Unpinned requests follow the traffic policy: weighted or sticky pick, shadow mirror of the stable's requests.
-    const routes = p.v === undefined ? router.endpoint(p.name) : null;
-    const route = routes === null ? router.routeVersion(p.name, p.v!) : routes.pick(stickyKeyOf(request.headers, body, routes.stickyField));
-    versionHeaders(reply, route);
+    const routed = routeRequest(router, reply, p.name, p.v);
+    const { route } = routed;
     const decoded = Buffer.isBuffer(body)
       ? decodeV2Binary(body, request.headers[headerLengthName], route.model, route.limits)
       : decodeV2Header(body, route.model, route.limits);
-    const started = performance.now();
-    const outputs = await route.run(decoded.inputs, decoded.outputs);
-    const shadow = routes !== null && route === routes.stable ? routes.mirror() : null;
-    if (shadow !== null) mirrorLater(router.shadows, shadow, decoded.inputs, outputs, performance.now() - started);
-    observeIo(reply, decoded.inputs, outputs);
+    const outputs = await runRouted(router, reply, routed, decoded.inputs, decoded.outputs);
     const response = encodeV2Response(route.model, decoded, outputs);
     if (response.kind === 'json') return response.body;
     reply.header(headerLengthName, String(response.headerLength));

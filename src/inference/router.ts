@@ -273,8 +273,13 @@ export class Router {
         if (settled) return;
         settled = true;
         const bound = record ?? endpoint;
-        for (const route of byVersion.values()) route.endpoint = bound;
         const old = this.#routes.get(endpoint.name);
+        // Read before the rebinding below, which may touch the old table's routes too.
+        const previousShadow = old?.shadow === null || old === undefined || old.shadowThreshold === 0 ? undefined : Number(old.shadow.model.version);
+        for (const route of byVersion.values()) route.endpoint = bound;
+        const shadow = bound.policy.shadow?.version;
+        // A newly mirrored shadow version counts from zero in every process that applies the change.
+        if (shadow !== undefined && previousShadow !== shadow) this.shadows.restart(endpoint.name, shadow);
         this.#routes.set(endpoint.name, new EndpointRoutes(this, bound, byVersion));
         this.#failed.delete(endpoint.name);
         if (old === undefined) return;

@@ -5,6 +5,9 @@
  * label agreement, mean and maximum absolute score difference, latency ratio
  * and error rate, summed per endpoint and shadow version. Observations also
  * go to the live windows with role 'shadow' when a recorder is attached.
+ * Sums are plain counters so that several serving processes add up exactly:
+ * each publishes what changed (`takeChanged`) and the rollout analysis reads
+ * the total (rollout/shadow-sums.ts).
  */
 import type { NamedTensor } from '../runtime/tensor.ts';
 
@@ -94,6 +97,8 @@ export function labelsAndScores(outputs: readonly NamedTensor[], rows: number): 
 /** Per-endpoint sums of shadow comparisons in this process. */
 export class ShadowComparisons {
   readonly #sums = new Map<string, ShadowSums>();
+  /** Keys whose sums changed since the last takeChanged(). */
+  readonly #changed = new Set<string>();
   recorder: ShadowRecorder | null = null;
 
   #entry(endpoint: string, version: number): ShadowSums {
@@ -103,6 +108,7 @@ export class ShadowComparisons {
       s = emptySums(version);
       this.#sums.set(key, s);
     }
+    this.#changed.add(key);
     return s;
   }
 
@@ -115,11 +121,33 @@ export class ShadowComparisons {
   /** Forgets an endpoint's sums (a new shadow rollout starts from zero). */
   reset(endpoint: string): void {
     for (const key of [...this.#sums.keys()]) if (key.startsWith(`${endpoint}\u0000`)) this.#sums.delete(key);
+    for (const key of [...this.#changed]) if (key.startsWith(`${endpoint}\u0000`)) this.#changed.delete(key);
+  }
+
+  /**
+   * Starts an endpoint's sums for a newly mirrored shadow version from zero,
+   * marked changed so the zeros are published too (they replace whatever
+   * this process published for the endpoint before).
+   */
+  restart(endpoint: string, version: number): void {
+    this.reset(endpoint);
+    this.#entry(endpoint, version);
   }
 
   /** Every endpoint's sums, for a process that publishes them to the store. */
   entries(): { endpoint: string; sums: ShadowSums }[] {
     return [...this.#sums].map(([key, sums]) => ({ endpoint: key.slice(0, key.indexOf('\u0000')), sums: { ...sums } }));
+  }
+
+  /** The sums that changed since the last call (copies), for publication. */
+  takeChanged(): { endpoint: string; sums: ShadowSums }[] {
+    const out: { endpoint: string; sums: ShadowSums }[] = [];
+    for (const key of this.#changed) {
+      const sums = this.#sums.get(key);
+      if (sums !== undefined) out.push({ endpoint: key.slice(0, key.indexOf('\u0000')), sums: { ...sums } });
+    }
+    this.#changed.clear();
+    return out;
   }
 
   /** Records one shadow run against the stable answer to the same request. */

@@ -52,6 +52,12 @@ export interface ControllerDeps {
   readonly rollbackWindowMs: number;
   readonly fetch?: Fetch;
   readonly onError?: (err: unknown, rollout: string) => void;
+  /**
+   * Another process runs the tick loop (a cluster worker that is not the
+   * leader): start and commands are stored here and the steps are left to
+   * that loop, so analysis only ever runs where the merged windows are.
+   */
+  readonly deferTicks?: boolean;
 }
 
 export interface StartInput {
@@ -137,7 +143,7 @@ export class RolloutController {
       await this.#event(record, 'created', `${input.plan.strategy} rollout of version ${version.version} (stable ${endpoint.version})`, actor, { plan: input.plan });
       return asRollout(record);
     }).then(async (r) => {
-      await this.tickOne(r.id);
+      if (this.#d.deferTicks !== true) await this.tickOne(r.id);
       return this.get(r.endpoint, r.id);
     });
   }
@@ -191,7 +197,7 @@ export class RolloutController {
           await this.#abort(r, actor, reason);
       }
     });
-    if (command === 'promote' || command === 'resume') await this.tickOne(id);
+    if ((command === 'promote' || command === 'resume') && this.#d.deferTicks !== true) await this.tickOne(id);
     return this.get(endpoint, id);
   }
 
