@@ -27,10 +27,10 @@ export interface Server {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function serve(dir: string): Promise<Server> {
+export async function serve(dir: string, workers = 1, env: Record<string, string> = {}): Promise<Server> {
   let log = '';
-  const child = spawn(process.execPath, [main, '--data-dir', join(dir, 'data'), 'serve', '--workers', '1', '--port', '0'], {
-    env: { ...process.env, MODELGATE_LOG_LEVEL: 'warn', MODELGATE_MONITORING__BUCKET: '250ms', MODELGATE_ROLLOUT__TICK_INTERVAL: '100ms' },
+  const child = spawn(process.execPath, [main, '--data-dir', join(dir, 'data'), 'serve', '--workers', String(workers), '--port', '0'], {
+    env: { ...process.env, MODELGATE_LOG_LEVEL: 'warn', MODELGATE_MONITORING__BUCKET: '250ms', MODELGATE_ROLLOUT__TICK_INTERVAL: '100ms', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => { log += d.toString(); });
