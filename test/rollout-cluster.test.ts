@@ -4,10 +4,11 @@
 // candidate's requests on both workers, and a shadow's agreement is computed
 // over the mirrored requests of both workers (sent over V2, V1 and MLflow in
 // turn, so every protocol is mirrored). V1 and MLflow requests follow the
-// sticky key like V2's.
+// sticky key like V2's. An alert rule in the primary aborts a rollout run by
+// the leader worker.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, cli, fixture, serve, testRows, waitFor, type Server } from './rollout-support.ts';
@@ -64,7 +65,15 @@ before(async () => {
   cli(dir, ['versions', 'register', 'cancer', fixture('failing_on_large')]); // 2: bad
   cli(dir, ['versions', 'register', 'cancer', fixture('breast_cancer_rf_weak')]); // 3: weak
   cli(dir, ['deploy', 'cancer', '1', '--endpoint', 'cancer']);
-  server = await serve(dir, 2, { MODELGATE_MONITORING__PUSH_INTERVAL: '250ms' });
+  cli(dir, ['deploy', 'cancer', '1', '--endpoint', 'watched']);
+  // Alert rules run in the primary; this one aborts the rollout on `watched` as soon as it takes traffic.
+  const config = join(dir, 'modelgate.yaml');
+  await writeFile(config, [
+    'monitoring: {builtinAlerts: false, alertInterval: 250ms}',
+    'alerts:',
+    '  - {name: busy, endpoint: watched, expr: "rps > 0", for: 0s, severity: critical, rollout: abort}',
+  ].join('\n'));
+  server = await serve(dir, 2, { MODELGATE_MONITORING__PUSH_INTERVAL: '250ms' }, ['--config', config]);
 });
 
 after(async () => {
@@ -156,4 +165,17 @@ test('V1 and MLflow requests follow the sticky key like V2', async () => {
   assert.deepEqual([...versions].sort(), ['1', '3'], 'keys split over both versions');
   const aborted = await api(server.url, 'POST', `/api/v1/endpoints/cancer/rollouts/${id}/abort`, {});
   assert.equal(aborted.body.phase, 'aborted');
+});
+
+test('an alert rule firing in the primary aborts the rollout the leader worker runs', async () => {
+  const start = await api(server.url, 'POST', '/api/v1/endpoints/watched/rollouts', { version: 3, plan: { strategy: 'canary', steps: [{ setWeight: 50 }, { pause: {} }] } });
+  assert.equal(start.status, 200, JSON.stringify(start.body));
+  const id = String(start.body.id);
+  const paused = await waitFor(server.url, 'watched', id, (r) => r.phase === 'paused', 10_000);
+  assert.equal(paused.phase, 'paused', JSON.stringify(paused));
+  for (let i = 0; i < 10; i++) assert.equal((await post('/v2/models/watched/infer', { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 30], data: rows[i] }] })).status, 200);
+  const final = await waitFor(server.url, 'watched', id, done, 10_000);
+  assert.equal(final.phase, 'aborted', JSON.stringify(final.state));
+  const abort = (final.events as { kind: string; actor: string }[]).find((e) => e.kind === 'aborted');
+  assert.equal(abort?.actor, 'alerts');
 });

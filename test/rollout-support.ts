@@ -27,9 +27,9 @@ export interface Server {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function serve(dir: string, workers = 1, env: Record<string, string> = {}): Promise<Server> {
+export async function serve(dir: string, workers = 1, env: Record<string, string> = {}, args: readonly string[] = []): Promise<Server> {
   let log = '';
-  const child = spawn(process.execPath, [main, '--data-dir', join(dir, 'data'), 'serve', '--workers', String(workers), '--port', '0'], {
+  const child = spawn(process.execPath, [main, '--data-dir', join(dir, 'data'), ...args, 'serve', '--workers', String(workers), '--port', '0'], {
     env: { ...process.env, MODELGATE_LOG_LEVEL: 'warn', MODELGATE_MONITORING__BUCKET: '250ms', MODELGATE_ROLLOUT__TICK_INTERVAL: '100ms', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
