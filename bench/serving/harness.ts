@@ -77,6 +77,8 @@ export function treeCpuMs(pid: number): number | null {
 
 export interface Load {
   readonly rps: number;
+  /** Requests answered during the load. */
+  readonly requests: number;
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
@@ -105,7 +107,7 @@ export async function load(url: string, body: string | Buffer, options: LoadOpti
   });
   const cpuAfter = pid === undefined ? null : treeCpuMs(pid);
   const cpu = cpuBefore === null || cpuAfter === null || r.requests.total === 0 ? null : Math.round(((cpuAfter - cpuBefore) * 1000) / r.requests.total);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, serverCpuUsPerRequest: cpu };
+  return { rps: r.requests.average, requests: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, serverCpuUsPerRequest: cpu };
 }
 
 export const show = (label: string, l: Load): void =>

@@ -4,7 +4,8 @@
  * context, so data-plane refusals keep the `{error}` shape and control-plane
  * ones `{error, code}`):
  *
- * - onRoute: each route's requirement is compiled once from the route table;
+ * - onRoute: each route's requirement is compiled once from the route table
+ *   and the hooks below are added to that route alone, only those it needs;
  *   routes missing from the table are logged and fail closed.
  * - onRequest: authenticate (API key or JWT), authorise against the route's
  *   requirement, take rate-limit tokens, set `request.actor`.
@@ -104,10 +105,20 @@ function bodyForHash(body: unknown): string | Uint8Array | undefined {
   return JSON.stringify(body);
 }
 
-/** Installs the hooks on the root instance; call before any route is registered. */
+/** A route option's hooks plus one more, in a new array (the HEAD twin of a GET route shares the original). */
+function withHook<H>(existing: H | H[] | undefined, hook: H): H[] {
+  return existing === undefined ? [hook] : Array.isArray(existing) ? [...existing, hook] : [existing, hook];
+}
+
+/**
+ * Installs security on the root instance; call before any route is
+ * registered. Each route gets only the hooks its row needs, built when the
+ * route is registered with its requirement, limits and audit settings bound:
+ * a request pays no route lookup, and a GET on the data plane with security
+ * off pays one synchronous call.
+ */
 export function installSecurity(app: FastifyInstance, { config, security }: SecurityHttpOptions): void {
   const { setup, limits, audit } = security;
-  const infos = new Map<string, RouteInfo>();
   const seen: { method: string; url: string }[] = [];
   routesSeen.set(app, seen);
   // What a server without authentication grants a request that sends no credential: everything.
@@ -118,27 +129,7 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
   const maxDepth = config.server.maxJsonDepth;
   const maxElements = config.server.maxTensorElements;
 
-  const infoFor = (method: string, url: string): RouteInfo => {
-    const key = `${method} ${url}`;
-    let info = infos.get(key);
-    if (info === undefined) {
-      info = routeInfo(method, url);
-      infos.set(key, info);
-    }
-    return info;
-  };
-
   app.decorateRequest<Principal | null>('principal', null);
-
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) {
-      seen.push({ method, url: route.url });
-      infoFor(method, route.url);
-      if (!findRoute(method, route.url) && method !== 'HEAD') {
-        app.log.warn({ method, url: route.url }, 'route is missing from the security route table; it requires model:*:admin');
-      }
-    }
-  });
 
   const rateLimit = async (request: FastifyRequest, reply: FastifyReply, info: RouteInfo, principal: Principal): Promise<void> => {
     if (!limits) return;
@@ -159,19 +150,7 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
     }
   };
 
-  app.addHook('onRequest', async (request, reply) => {
-    const url = request.routeOptions.url;
-    if (url === undefined) return; // no route: the not-found handler answers
-    const header = credential(request);
-    if (header === undefined && !setup.authRequired && !limits) {
-      request.principal = local;
-      return;
-    }
-    const info = infoFor(request.method, url);
-    if (info.isPublic) {
-      request.principal = ANONYMOUS;
-      return;
-    }
+  const authenticated = async (request: FastifyRequest, reply: FastifyReply, info: RouteInfo, header: string | undefined): Promise<void> => {
     let principal: Principal;
     if (header !== undefined) {
       principal = await security.authenticate(header);
@@ -183,17 +162,27 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
     if (!info.needsBody) authorize(principal, info.requirement(request.params as Record<string, unknown>));
     else if (principal.kind === 'anonymous') authorize(principal, info.requirement({}));
     await rateLimit(request, reply, info, principal);
-  });
+  };
 
-  // Callback style: no promise per request on the hot path.
-  app.addHook('preValidation', (request, _reply, done) => {
-    const url = request.routeOptions.url;
-    if (url === undefined) return done();
+  // Callback style throughout: no promise per request where nothing is awaited.
+  const onRequestFor = (info: RouteInfo) => (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+    if (info.isPublic) {
+      request.principal = ANONYMOUS;
+      return done();
+    }
+    const header = credential(request);
+    if (header === undefined && !setup.authRequired && !limits) {
+      request.principal = local;
+      return done();
+    }
+    authenticated(request, reply, info, header).then(() => done(), done);
+  };
+
+  const preValidationFor = (info: RouteInfo, method: string) => (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
     try {
-      const info = infoFor(request.method, url);
       if (info.controlPlane) {
         if (jsonDeeperThan(request.body, maxDepth)) fail('MG_SECURITY_JSON_TOO_DEEP', { limit: maxDepth });
-      } else if (request.method === 'POST') {
+      } else if (method === 'POST') {
         const elements = declaredTensorElements(request.body);
         if (elements > maxElements) fail('MG_SECURITY_TENSOR_TOO_LARGE', { elements, limit: maxElements });
       }
@@ -202,10 +191,9 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
       return done(err as Error);
     }
     done();
-  });
+  };
 
-  const entryFor = (request: FastifyRequest, status: number, code: string | undefined) => {
-    const url = request.routeOptions.url ?? request.url;
+  const entryFor = (request: FastifyRequest, url: string, status: number, code: string | undefined) => {
     const { action, target } = describeRequest(request.method, url, (request.params ?? {}) as Record<string, unknown>, request.body);
     return {
       actor: request.actor || actorOf(request.principal ?? ANONYMOUS),
@@ -216,21 +204,33 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
     };
   };
 
-  app.addHook('onSend', (request, reply, payload, done) => {
-    const url = request.routeOptions.url;
-    if (READ_METHODS.has(request.method) || url === undefined || !url.startsWith('/api/')) return done(null, payload);
+  const onSendFor = (url: string) => (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void): void => {
     const code = reply.statusCode >= 400 ? errorCode(payload) : undefined;
     // Written before the answer leaves, so a change the caller saw succeed is always in the log.
-    audit.append(entryFor(request, reply.statusCode, code))
+    audit.append(entryFor(request, url, reply.statusCode, code))
       .catch((err: unknown) => request.log.error({ err }, 'audit entry could not be written'))
       .finally(() => done(null, payload));
-  });
+  };
 
-  if (setup.auditPredictions) {
-    app.addHook('onResponse', async (request, reply) => {
-      const url = request.routeOptions.url;
-      if (request.method !== 'POST' || url === undefined || infoFor('POST', url).endpointParam === undefined) return;
-      audit.append(entryFor(request, reply.statusCode, undefined)).catch((err: unknown) => request.log.error({ err }, 'audit entry could not be written'));
-    });
-  }
+  const onResponseFor = (url: string) => (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    audit.append(entryFor(request, url, reply.statusCode, undefined)).catch((err: unknown) => request.log.error({ err }, 'audit entry could not be written'));
+    done();
+  };
+
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    for (const method of methods) {
+      seen.push({ method, url: route.url });
+      if (!findRoute(method, route.url) && method !== 'HEAD') {
+        app.log.warn({ method, url: route.url }, 'route is missing from the security route table; it requires model:*:admin');
+      }
+    }
+    // A route registered for several methods gets the hooks of its first; the route table never lists such a route.
+    const method = methods[0];
+    const info = routeInfo(method, route.url);
+    route.onRequest = withHook(route.onRequest, onRequestFor(info));
+    if (info.controlPlane || method === 'POST' || info.needsBody) route.preValidation = withHook(route.preValidation, preValidationFor(info, method));
+    if (info.controlPlane && !READ_METHODS.has(method)) route.onSend = withHook(route.onSend, onSendFor(route.url));
+    if (setup.auditPredictions && method === 'POST' && info.endpointParam !== undefined) route.onResponse = withHook(route.onResponse, onResponseFor(route.url));
+  });
 }
