@@ -63,8 +63,6 @@ export const ROUTE_TABLE: readonly RouteRule[] = [
   rule('POST', '/v1/models/:endpoint', predict, 'KServe V1 prediction (`{name}:predict` in one segment)', undefined, { endpoint: ':predict' }),
   rule('POST', '/endpoints/:endpoint/invocations', predict, 'MLflow scoring'),
   rule('GET', '/metrics', readAll, 'Prometheus metrics'),
-  rule('GET', '/', 'public', 'dashboard page (its data calls are authorised one by one)'),
-  rule('GET', '/assets/*', 'public', 'dashboard assets'),
   rule('GET', `${V1}/openapi.json`, 'public', 'OpenAPI document'),
 
   // Registry
