@@ -5,7 +5,8 @@
  * workers never hand out the same revision twice for one endpoint.
  */
 import { emptyPolicy, type BatchingSpec, type EndpointRecord, type EndpointStore, type EndpointWrite, type TrafficPolicy } from './endpoint-store.ts';
-import type { SqlDriver, SqlRow } from './sql-driver.ts';
+import type { SqlRow } from './sql-driver.ts';
+import { SqlStore } from './sql-store.ts';
 
 function iso(value: unknown): string {
   return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
@@ -38,24 +39,11 @@ function policyVersions(p: TrafficPolicy | null): number[] {
   return [...(p.candidate ? [p.candidate.version] : []), ...(p.shadow ? [p.shadow.version] : []), ...(p.previews ?? [])];
 }
 
-export class SqlEndpointStore implements EndpointStore {
-  readonly #db: SqlDriver;
-  readonly #ownsDriver: boolean;
-
-  /** `ownsDriver`: close the driver with the store (it was opened for this store alone). */
-  constructor(driver: SqlDriver, options: { ownsDriver?: boolean } = {}) {
-    this.#db = driver;
-    this.#ownsDriver = options.ownsDriver ?? true;
-  }
-
-  migrate(): Promise<void> {
-    return this.#db.migrate();
-  }
-
+export class SqlEndpointStore extends SqlStore implements EndpointStore {
   async put(w: EndpointWrite): Promise<EndpointRecord> {
     const batching = w.batching === null ? null : JSON.stringify(w.batching);
     const policy = JSON.stringify(w.policy ?? emptyPolicy);
-    const [row] = await this.#db.query(
+    const [row] = await this.db.query(
       `INSERT INTO endpoints (name, model, version, batching, policy, revision, created_at, updated_at, updated_by)
        VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET model = excluded.model, version = excluded.version, batching = excluded.batching,
@@ -67,25 +55,22 @@ export class SqlEndpointStore implements EndpointStore {
   }
 
   async get(name: string): Promise<EndpointRecord | null> {
-    const [row] = await this.#db.query('SELECT * FROM endpoints WHERE name = ?', [name]);
+    const [row] = await this.db.query('SELECT * FROM endpoints WHERE name = ?', [name]);
     return row === undefined ? null : toEndpoint(row);
   }
 
   async list(): Promise<readonly EndpointRecord[]> {
-    return (await this.#db.query('SELECT * FROM endpoints ORDER BY name')).map(toEndpoint);
+    return (await this.db.query('SELECT * FROM endpoints ORDER BY name')).map(toEndpoint);
   }
 
   async delete(name: string): Promise<boolean> {
-    const rows = await this.#db.query('DELETE FROM endpoints WHERE name = ? RETURNING name', [name]);
+    const rows = await this.db.query('DELETE FROM endpoints WHERE name = ? RETURNING name', [name]);
     return rows.length > 0;
   }
 
   async isDeployed(model: string, version: number): Promise<boolean> {
-    const rows = await this.#db.query('SELECT version, policy FROM endpoints WHERE model = ?', [model]);
+    const rows = await this.db.query('SELECT version, policy FROM endpoints WHERE model = ?', [model]);
     return rows.some((row) => Number(row.version) === version || policyVersions(json<TrafficPolicy>(row.policy)).includes(version));
   }
 
-  async close(): Promise<void> {
-    if (this.#ownsDriver) await this.#db.close();
-  }
 }

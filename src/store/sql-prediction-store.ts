@@ -4,7 +4,8 @@
  * (at_ms, request_id) so exports stream in a stable order.
  */
 import type { FeedbackResult, LabelledPair, PredictionQuery, PredictionRecord, PredictionStore, PredictionWrite } from './prediction-store.ts';
-import type { SqlDriver, SqlRow, SqlValue } from './sql-driver.ts';
+import type { SqlRow, SqlValue } from './sql-driver.ts';
+import { SqlStore } from './sql-store.ts';
 
 const COLUMNS = 'request_id, endpoint, version, at, at_ms, latency_ms, inputs, outputs, prediction, size_bytes, feedback, feedback_at';
 
@@ -28,19 +29,7 @@ function toRecord(row: SqlRow): PredictionRecord {
   };
 }
 
-export class SqlPredictionStore implements PredictionStore {
-  readonly #db: SqlDriver;
-  readonly #ownsDriver: boolean;
-
-  constructor(driver: SqlDriver, options: { ownsDriver?: boolean } = {}) {
-    this.#db = driver;
-    this.#ownsDriver = options.ownsDriver ?? true;
-  }
-
-  migrate(): Promise<void> {
-    return this.#db.migrate();
-  }
-
+export class SqlPredictionStore extends SqlStore implements PredictionStore {
   async insert(records: readonly PredictionWrite[]): Promise<number> {
     if (records.length === 0) return 0;
     let written = 0;
@@ -55,7 +44,7 @@ export class SqlPredictionStore implements PredictionStore {
           r.prediction === null ? null : JSON.stringify(r.prediction), inputs.length + outputs.length);
       }
       const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-      const rows = await this.#db.query(
+      const rows = await this.db.query(
         `INSERT INTO predictions (request_id, endpoint, version, at, at_ms, latency_ms, inputs, outputs, prediction, size_bytes)
          VALUES ${values} ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
         params,
@@ -71,11 +60,11 @@ export class SqlPredictionStore implements PredictionStore {
     const found = new Map<string, SqlRow>();
     for (let i = 0; i < items.length; i += 500) {
       const ids = items.slice(i, i + 500).map((x) => x.requestId);
-      const rows = await this.#db.query(`SELECT request_id, endpoint, version, at_ms FROM predictions WHERE request_id IN (${ids.map(() => '?').join(', ')})`, ids);
+      const rows = await this.db.query(`SELECT request_id, endpoint, version, at_ms FROM predictions WHERE request_id IN (${ids.map(() => '?').join(', ')})`, ids);
       for (const r of rows) found.set(String(r.request_id), r);
     }
     const results: FeedbackResult[] = [];
-    await this.#db.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       for (const item of items) {
         const row = found.get(item.requestId);
         if (row === undefined) {
@@ -113,7 +102,7 @@ export class SqlPredictionStore implements PredictionStore {
     }
     const limit = Math.max(1, Math.min(q.limit ?? 1000, 10_000));
     params.push(limit + 1);
-    const rows = await this.#db.query(`SELECT ${COLUMNS} FROM predictions WHERE ${where.join(' AND ')} ORDER BY at_ms, request_id LIMIT ?`, params);
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM predictions WHERE ${where.join(' AND ')} ORDER BY at_ms, request_id LIMIT ?`, params);
     const more = rows.length > limit;
     const page = (more ? rows.slice(0, limit) : rows);
     const last = page.at(-1);
@@ -124,7 +113,7 @@ export class SqlPredictionStore implements PredictionStore {
   }
 
   async labelled(endpoint: string, since: string): Promise<LabelledPair[]> {
-    const rows = await this.#db.query(
+    const rows = await this.db.query(
       'SELECT version, prediction, feedback FROM predictions WHERE endpoint = ? AND at_ms >= ? AND feedback IS NOT NULL AND prediction IS NOT NULL',
       [endpoint, Date.parse(since)],
     );
@@ -132,13 +121,13 @@ export class SqlPredictionStore implements PredictionStore {
   }
 
   async prune(before: string, maxBytes: number): Promise<number> {
-    const aged = await this.#db.query('DELETE FROM predictions WHERE at_ms < ? RETURNING request_id', [Date.parse(before)]);
+    const aged = await this.db.query('DELETE FROM predictions WHERE at_ms < ? RETURNING request_id', [Date.parse(before)]);
     let deleted = aged.length;
-    const [total] = await this.#db.query('SELECT COALESCE(SUM(size_bytes), 0) AS bytes FROM predictions');
+    const [total] = await this.db.query('SELECT COALESCE(SUM(size_bytes), 0) AS bytes FROM predictions');
     let excess = Number(total?.bytes ?? 0) - maxBytes;
     while (excess > 0) {
       // Oldest first, a bounded batch at a time.
-      const oldest = await this.#db.query('SELECT request_id, size_bytes FROM predictions ORDER BY at_ms, request_id LIMIT 1000');
+      const oldest = await this.db.query('SELECT request_id, size_bytes FROM predictions ORDER BY at_ms, request_id LIMIT 1000');
       if (oldest.length === 0) break;
       const ids: string[] = [];
       for (const r of oldest) {
@@ -146,13 +135,10 @@ export class SqlPredictionStore implements PredictionStore {
         ids.push(String(r.request_id));
         excess -= Number(r.size_bytes);
       }
-      await this.#db.query(`DELETE FROM predictions WHERE request_id IN (${ids.map(() => '?').join(', ')})`, ids);
+      await this.db.query(`DELETE FROM predictions WHERE request_id IN (${ids.map(() => '?').join(', ')})`, ids);
       deleted += ids.length;
     }
     return deleted;
   }
 
-  async close(): Promise<void> {
-    if (this.#ownsDriver) await this.#db.close();
-  }
 }

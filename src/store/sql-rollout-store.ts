@@ -6,7 +6,8 @@
  */
 import { fail, ModelgateError } from '../lib/errors.ts';
 import { ACTIVE_PHASES, type RolloutEvent, type RolloutEventWrite, type RolloutPhase, type RolloutRecord, type RolloutStore } from './rollout-store.ts';
-import type { SqlDriver, SqlExecutor, SqlRow } from './sql-driver.ts';
+import type { SqlExecutor, SqlRow } from './sql-driver.ts';
+import { SqlStore } from './sql-store.ts';
 
 function iso(value: unknown): string {
   return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
@@ -53,19 +54,7 @@ function isUniqueViolation(err: unknown): boolean {
 
 const activeFlag = (phase: RolloutPhase): number => (ACTIVE_PHASES.includes(phase) ? 1 : 0);
 
-export class SqlRolloutStore implements RolloutStore {
-  readonly #db: SqlDriver;
-  readonly #ownsDriver: boolean;
-
-  constructor(driver: SqlDriver, options: { ownsDriver?: boolean } = {}) {
-    this.#db = driver;
-    this.#ownsDriver = options.ownsDriver ?? true;
-  }
-
-  migrate(): Promise<void> {
-    return this.#db.migrate();
-  }
-
+export class SqlRolloutStore extends SqlStore implements RolloutStore {
   async #insert(tx: SqlExecutor, r: RolloutRecord): Promise<void> {
     await tx.query(
       `INSERT INTO rollouts (id, endpoint, model, strategy, stable_version, candidate_version, plan, phase, active, state, created_at, created_by, updated_at)
@@ -77,8 +66,8 @@ export class SqlRolloutStore implements RolloutStore {
 
   async create(record: RolloutRecord, options: { replace?: { at: string; state: (old: RolloutRecord) => unknown } } = {}): Promise<{ replaced: RolloutRecord | null }> {
     try {
-      return await this.#db.transaction(async (tx) => {
-        const [row] = await tx.query(`SELECT * FROM rollouts WHERE endpoint = ? AND active = 1 ${this.#db.dialect.forUpdate}`, [record.endpoint]);
+      return await this.db.transaction(async (tx) => {
+        const [row] = await tx.query(`SELECT * FROM rollouts WHERE endpoint = ? AND active = 1 ${this.db.dialect.forUpdate}`, [record.endpoint]);
         const current = row === undefined ? null : toRollout(row);
         if (current !== null) {
           if (options.replace === undefined) fail('MG_ROLLOUT_ACTIVE', { endpoint: record.endpoint, id: current.id });
@@ -96,26 +85,26 @@ export class SqlRolloutStore implements RolloutStore {
   }
 
   async update(id: string, phase: RolloutPhase, state: unknown, at: string): Promise<RolloutRecord> {
-    const [row] = await this.#db.query('UPDATE rollouts SET phase = ?, active = ?, state = ?, updated_at = ? WHERE id = ? RETURNING *',
+    const [row] = await this.db.query('UPDATE rollouts SET phase = ?, active = ?, state = ?, updated_at = ? WHERE id = ? RETURNING *',
       [phase, activeFlag(phase), JSON.stringify(state), at, id]);
     return row === undefined ? fail('MG_ROLLOUT_NOT_FOUND', { endpoint: '?', id }) : toRollout(row);
   }
 
   async get(id: string): Promise<RolloutRecord | null> {
-    const [row] = await this.#db.query('SELECT * FROM rollouts WHERE id = ?', [id]);
+    const [row] = await this.db.query('SELECT * FROM rollouts WHERE id = ?', [id]);
     return row === undefined ? null : toRollout(row);
   }
 
   async list(endpoint: string, limit = 50): Promise<readonly RolloutRecord[]> {
-    return (await this.#db.query('SELECT * FROM rollouts WHERE endpoint = ? ORDER BY created_at DESC, id DESC LIMIT ?', [endpoint, limit])).map(toRollout);
+    return (await this.db.query('SELECT * FROM rollouts WHERE endpoint = ? ORDER BY created_at DESC, id DESC LIMIT ?', [endpoint, limit])).map(toRollout);
   }
 
   async active(): Promise<readonly RolloutRecord[]> {
-    return (await this.#db.query('SELECT * FROM rollouts WHERE active = 1 ORDER BY created_at')).map(toRollout);
+    return (await this.db.query('SELECT * FROM rollouts WHERE active = 1 ORDER BY created_at')).map(toRollout);
   }
 
   async addEvent(e: RolloutEventWrite): Promise<RolloutEvent> {
-    const [row] = await this.#db.query(
+    const [row] = await this.db.query(
       'INSERT INTO rollout_events (endpoint, rollout_id, at, actor, kind, reason, details) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
       [e.endpoint, e.rolloutId, e.at, e.actor, e.kind, e.reason, JSON.stringify(e.details)],
     );
@@ -124,13 +113,13 @@ export class SqlRolloutStore implements RolloutStore {
 
   async events(endpoint: string, rolloutId?: string): Promise<readonly RolloutEvent[]> {
     const rows = rolloutId === undefined
-      ? await this.#db.query('SELECT * FROM rollout_events WHERE endpoint = ? ORDER BY id', [endpoint])
-      : await this.#db.query('SELECT * FROM rollout_events WHERE endpoint = ? AND rollout_id = ? ORDER BY id', [endpoint, rolloutId]);
+      ? await this.db.query('SELECT * FROM rollout_events WHERE endpoint = ? ORDER BY id', [endpoint])
+      : await this.db.query('SELECT * FROM rollout_events WHERE endpoint = ? AND rollout_id = ? ORDER BY id', [endpoint, rolloutId]);
     return rows.map(toEvent);
   }
 
   async putShadowSums(endpoint: string, source: string, shadowVersion: number, sums: unknown, at: string): Promise<void> {
-    await this.#db.query(
+    await this.db.query(
       `INSERT INTO shadow_stats (endpoint, source, shadow_version, data, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (endpoint, source) DO UPDATE SET shadow_version = excluded.shadow_version, data = excluded.data, updated_at = excluded.updated_at`,
       [endpoint, source, shadowVersion, JSON.stringify(sums), at],
@@ -138,14 +127,11 @@ export class SqlRolloutStore implements RolloutStore {
   }
 
   async shadowSums(endpoint: string, shadowVersion: number): Promise<readonly unknown[]> {
-    return (await this.#db.query('SELECT data FROM shadow_stats WHERE endpoint = ? AND shadow_version = ?', [endpoint, shadowVersion])).map((r) => json(r.data));
+    return (await this.db.query('SELECT data FROM shadow_stats WHERE endpoint = ? AND shadow_version = ?', [endpoint, shadowVersion])).map((r) => json(r.data));
   }
 
   async clearShadowSums(endpoint: string): Promise<void> {
-    await this.#db.query('DELETE FROM shadow_stats WHERE endpoint = ?', [endpoint]);
+    await this.db.query('DELETE FROM shadow_stats WHERE endpoint = ?', [endpoint]);
   }
 
-  async close(): Promise<void> {
-    if (this.#ownsDriver) await this.#db.close();
-  }
 }
