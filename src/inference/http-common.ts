@@ -8,12 +8,13 @@
  * pinned version, or a weighted or sticky pick, and the shadow mirror.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { isModelgateError, ModelgateError } from '../lib/errors.ts';
 import type { RequestMonitor } from '../monitoring/request-monitor.ts';
-import type { Protocol } from '../monitoring/windows.ts';
+import type { Protocol, VersionRole } from '../monitoring/windows.ts';
 import type { NamedTensor } from '../runtime/tensor.ts';
 import { queueTimeOf } from './batcher.ts';
+import { installLazyRequestLogger } from './request-logger.ts';
 import { stickyKeyOf, type EndpointRoutes, type Route, type Router } from './router.ts';
 import { mirrorLater } from './shadow.ts';
 import { headerLengthName } from './v2-binary.ts';
@@ -39,6 +40,7 @@ export function toDataPlaneError(err: unknown, bodyLimit: number): ModelgateErro
 
 /** Installs parsers and the error handler on the data plane's instance (encapsulated: the control plane keeps its own). */
 export function installDataPlaneHttp(app: FastifyInstance, bodyLimit: number): void {
+  installLazyRequestLogger(app);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     // The binary extension sends a JSON header followed by raw bytes: the codec splits it.
@@ -136,15 +138,26 @@ function endpointOf(request: FastifyRequest): string {
   return '';
 }
 
+/** Generated request ids: unique per process start (random prefix) and cheap per request (a counter), unlike a UUID each. */
+function requestIds(): () => string {
+  const prefix = randomBytes(8).toString('hex');
+  let next = 0;
+  return () => `${prefix}-${(++next).toString(36)}`;
+}
+
+const roleOf = (route: Route, version: number): VersionRole =>
+  route.endpoint.version === version ? 'stable' : route.endpoint.policy.candidate?.version === version ? 'candidate' : 'pinned';
+
 /**
  * Echoes or assigns `x-request-id` on inference requests, and after each
  * answered inference request (success or error) makes one monitoring call.
  */
 export function installMonitoring(app: FastifyInstance, monitor: RequestMonitor): void {
+  const newId = requestIds();
   app.addHook('onRequest', (request, reply, done) => {
     if (request.method === 'POST') {
       const given = request.headers['x-request-id'];
-      reply.header('x-request-id', typeof given === 'string' && given.length > 0 && given.length <= 128 ? given : randomUUID());
+      reply.header('x-request-id', typeof given === 'string' && given.length > 0 && given.length <= 128 ? given : newId());
     }
     done();
   });
@@ -155,16 +168,14 @@ export function installMonitoring(app: FastifyInstance, monitor: RequestMonitor)
       const endpoint = route?.model.name ?? endpointOf(request);
       if (endpoint !== '') {
         const version = route === undefined ? 0 : Number(route.model.version);
-        const policy = route?.endpoint;
-        const queueMs = seen?.outputs === undefined ? undefined : queueTimeOf(seen.outputs);
+        const outputs = seen?.outputs;
         monitor.record({
           endpoint, version, protocol: protocolOf(request.url), status: reply.statusCode, latencyMs: reply.elapsedTime,
           requestId: String(reply.getHeader('x-request-id') ?? request.id),
-          ...(policy === undefined ? {} : { role: policy.version === version ? 'stable' : policy.policy.candidate?.version === version ? 'candidate' : 'pinned' }),
+          role: route === undefined ? undefined : roleOf(route, version),
           features: route?.model.features ?? null,
-          ...(seen?.inputs === undefined ? {} : { inputs: seen.inputs }),
-          ...(seen?.outputs === undefined ? {} : { outputs: seen.outputs }),
-          ...(queueMs === undefined ? {} : { queueMs }),
+          inputs: seen?.inputs, outputs,
+          queueMs: outputs === undefined ? undefined : queueTimeOf(outputs),
         });
       }
     }

@@ -4,6 +4,14 @@
  * fixed size, so memory is bounded and the window is the most recent sample.
  * Rows taken since the last `takeNew()` travel from a worker to the primary,
  * which appends them to its own rings.
+ *
+ * The request path pays for the rows it keeps, not for the ones it skips:
+ * instead of one random draw per row, the gap to the next kept row is drawn
+ * once (geometric, the same distribution as a draw per row), so most
+ * requests cost one comparison (`skips`) and build nothing. Inputs wider
+ * than MAX_SAMPLED_COLUMNS are not sampled at all: copying a 262,144-value
+ * row to every worker's ring and over IPC costs more than drift on such
+ * inputs tells.
  */
 import type { Rng } from '../lib/clock.ts';
 
@@ -18,8 +26,19 @@ export interface SampledRows {
   predictions: (number | string | null)[];
 }
 
+/** Inputs wider than this (values per row) are left out of live drift. */
+export const MAX_SAMPLED_COLUMNS = 1024;
+
+/** A request's input rows as the sample reads them; `slice(r)` (when given) copies one row at once. */
+export interface RowSource {
+  readonly rows: number;
+  readonly columns: number;
+  get(r: number, c: number): number;
+  slice?(r: number): ArrayLike<number>;
+}
+
 class Ring {
-  readonly rows: (number[] | undefined)[];
+  readonly rows: (ArrayLike<number> | undefined)[];
   readonly predictions: (number | string | null)[];
   next = 0;
   size = 0;
@@ -27,19 +46,19 @@ class Ring {
   columns: number;
   fresh: SampledRows;
   constructor(capacity: number, endpoint: string, version: number, features: string[] | null, columns: number) {
-    this.rows = new Array<number[] | undefined>(capacity);
+    this.rows = new Array<ArrayLike<number> | undefined>(capacity);
     this.predictions = new Array<number | string | null>(capacity).fill(null);
     this.features = features;
     this.columns = columns;
     this.fresh = { endpoint, version, features, columns, values: [], predictions: [] };
   }
-  push(row: number[], prediction: number | string | null, keepFresh: boolean, freshCap: number): void {
+  push(row: ArrayLike<number>, prediction: number | string | null, keepFresh: boolean, freshCap: number): void {
     this.rows[this.next] = row;
     this.predictions[this.next] = prediction;
     this.next = (this.next + 1) % this.rows.length;
     if (this.size < this.rows.length) this.size++;
     if (keepFresh && this.fresh.predictions.length < freshCap) {
-      for (const v of row) this.fresh.values.push(v);
+      for (let i = 0; i < row.length; i++) this.fresh.values.push(row[i]);
       this.fresh.predictions.push(prediction);
     }
   }
@@ -58,10 +77,34 @@ export class FeatureSample {
   readonly #rings = new Map<string, Ring>();
   readonly #rng: Rng;
   readonly #options: FeatureSampleOptions;
+  /** Rows still to pass before the next kept one. */
+  #skip: number;
 
   constructor(rng: Rng, options: FeatureSampleOptions) {
     this.#rng = rng;
     this.#options = options;
+    this.#skip = this.#gap();
+  }
+
+  /** Rows skipped before the next kept one: geometric with the sampling rate (0 when every row is kept). */
+  #gap(): number {
+    const rate = this.#options.rate;
+    if (rate >= 1) return 0;
+    if (rate <= 0) return Infinity;
+    // 1 - next() is in (0, 1], so the logarithm is finite.
+    return Math.floor(Math.log(1 - this.#rng.next()) / Math.log(1 - rate));
+  }
+
+  /**
+   * True when none of a request's `rows` rows (of `columns` values) is to be
+   * kept, and then counts them as passed: callers ask this before building
+   * anything to offer.
+   */
+  skips(rows: number, columns: number): boolean {
+    if (columns > MAX_SAMPLED_COLUMNS || columns <= 0 || this.#options.rate <= 0) return true;
+    if (this.#skip < rows) return false;
+    this.#skip -= rows;
+    return true;
   }
 
   #ring(endpoint: string, version: number, features: readonly string[] | null, columns: number): Ring {
@@ -74,18 +117,23 @@ export class FeatureSample {
     return r;
   }
 
-  /** Offers a request's rows; `get(r, c)` reads the input, `prediction(r)` the answer. */
-  offer(endpoint: string, version: number, features: readonly string[] | null, input: { rows: number; columns: number; get(r: number, c: number): number }, prediction: (r: number) => number | string | null): void {
-    const { rate, capacity, forward = false } = this.#options;
-    if (rate <= 0) return;
-    let ring: Ring | undefined;
-    for (let r = 0; r < input.rows; r++) {
-      if (rate < 1 && this.#rng.next() >= rate) continue;
-      ring ??= this.#ring(endpoint, version, features, input.columns);
-      const row = new Array<number>(input.columns);
-      for (let c = 0; c < input.columns; c++) row[c] = input.get(r, c);
+  /** Offers a request's rows; `get(r, c)` reads the input, `prediction(r)` the answer. Only the rows due to be kept are copied. */
+  offer(endpoint: string, version: number, features: readonly string[] | null, input: RowSource, prediction: (r: number) => number | string | null): void {
+    const { capacity, forward = false } = this.#options;
+    if (this.skips(input.rows, input.columns)) return;
+    const ring = this.#ring(endpoint, version, features, input.columns);
+    let r = this.#skip;
+    for (; r < input.rows; r += 1 + this.#gap()) {
+      let row: ArrayLike<number>;
+      if (input.slice !== undefined) row = input.slice(r);
+      else {
+        const copy = new Array<number>(input.columns);
+        for (let c = 0; c < input.columns; c++) copy[c] = input.get(r, c);
+        row = copy;
+      }
       ring.push(row, prediction(r), forward, capacity);
     }
+    this.#skip = r - input.rows;
   }
 
   /** Appends rows sampled elsewhere (a worker's takeNew()). */

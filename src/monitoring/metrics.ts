@@ -7,19 +7,28 @@
  * both live in one registry.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { TallyCounter, TallyHistogram } from './tally-metrics.ts';
 
 /** Seconds; from 0.5 ms to 10 s. */
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 const LOAD_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** Metrics of the request path, one set per serving process. */
+/**
+ * Metrics of the request path, one set per serving process. The four updated
+ * on every request are tallies (cells resolved once per series, read into
+ * Prometheus form at scrape time); the rest are prom-client's.
+ */
 export class ServingMetrics {
   readonly registry: Registry;
-  readonly requests: Counter<'endpoint' | 'version' | 'protocol' | 'code'>;
-  readonly duration: Histogram<'endpoint' | 'version' | 'protocol'>;
-  readonly batchSize: Histogram<'endpoint' | 'version'>;
-  readonly queue: Histogram<'endpoint' | 'version'>;
+  /** Labels endpoint, version, protocol, code. */
+  readonly requests: TallyCounter;
+  /** Labels endpoint, version, protocol. */
+  readonly duration: TallyHistogram;
+  /** Labels endpoint, version. */
+  readonly batchSize: TallyHistogram;
+  /** Labels endpoint, version. */
+  readonly queue: TallyHistogram;
   readonly modelLoad: Histogram<'model' | 'version'>;
   readonly logDropped: Counter<'endpoint'>;
   readonly logWritten: Counter<'endpoint'>;
@@ -27,10 +36,10 @@ export class ServingMetrics {
   constructor(registry: Registry = new Registry(), options: { defaults?: boolean } = {}) {
     this.registry = registry;
     const registers = [registry];
-    this.requests = new Counter({ name: 'modelgate_requests_total', help: 'Inference requests answered, by endpoint, version, protocol and HTTP status code.', labelNames: ['endpoint', 'version', 'protocol', 'code'], registers });
-    this.duration = new Histogram({ name: 'modelgate_request_duration_seconds', help: 'Time to answer an inference request.', labelNames: ['endpoint', 'version', 'protocol'], buckets: DURATION_BUCKETS, registers });
-    this.batchSize = new Histogram({ name: 'modelgate_batch_size', help: 'Rows per inference request.', labelNames: ['endpoint', 'version'], buckets: BATCH_BUCKETS, registers });
-    this.queue = new Histogram({ name: 'modelgate_queue_duration_seconds', help: 'Time a request waited in the dynamic batcher queue.', labelNames: ['endpoint', 'version'], buckets: DURATION_BUCKETS, registers });
+    this.requests = new TallyCounter({ name: 'modelgate_requests_total', help: 'Inference requests answered, by endpoint, version, protocol and HTTP status code.', labelNames: ['endpoint', 'version', 'protocol', 'code'] }, registers);
+    this.duration = new TallyHistogram({ name: 'modelgate_request_duration_seconds', help: 'Time to answer an inference request.', labelNames: ['endpoint', 'version', 'protocol'], buckets: DURATION_BUCKETS }, registers);
+    this.batchSize = new TallyHistogram({ name: 'modelgate_batch_size', help: 'Rows per inference request.', labelNames: ['endpoint', 'version'], buckets: BATCH_BUCKETS }, registers);
+    this.queue = new TallyHistogram({ name: 'modelgate_queue_duration_seconds', help: 'Time a request waited in the dynamic batcher queue.', labelNames: ['endpoint', 'version'], buckets: DURATION_BUCKETS }, registers);
     this.modelLoad = new Histogram({ name: 'modelgate_model_load_duration_seconds', help: 'Time to load and warm a model version.', labelNames: ['model', 'version'], buckets: LOAD_BUCKETS, registers });
     this.logDropped = new Counter({ name: 'modelgate_prediction_log_dropped_total', help: 'Prediction log entries dropped because the buffer was full or the store failed.', labelNames: ['endpoint'], registers });
     this.logWritten = new Counter({ name: 'modelgate_prediction_log_written_total', help: 'Prediction log entries written to the store.', labelNames: ['endpoint'], registers });

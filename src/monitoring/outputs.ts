@@ -6,6 +6,7 @@
  * regressors, the predicted values (a float tensor with one value per row).
  */
 import type { NamedTensor } from '../runtime/tensor.ts';
+import type { RowSource } from './feature-sample.ts';
 
 export interface OutputSummary {
   labels: ArrayLike<number | string> | null;
@@ -48,15 +49,20 @@ export function summariseOutputs(outputs: readonly NamedTensor[], rows: number):
   return { labels, scores, values };
 }
 
+/** Values per row that inputRows would give (0 when it would give none): cheap, read off the shapes. */
+export function inputColumns(inputs: readonly NamedTensor[]): number {
+  return inputs.length === 1 ? (inputs[0].shape.length === 2 ? inputs[0].shape[1] : 0) : inputs.length;
+}
+
 /** Input rows as feature vectors, for one 2-D numeric input or one column-per-feature inputs; null otherwise. */
-export function inputRows(inputs: readonly NamedTensor[], features: readonly string[] | null): { rows: number; columns: number; get(r: number, c: number): number } | null {
+export function inputRows(inputs: readonly NamedTensor[], features: readonly string[] | null): RowSource | null {
   if (inputs.length === 1) {
     const t = inputs[0];
     if (t.shape.length !== 2 || typeof t.data[0] === 'string' || typeof t.data[0] === 'bigint') return null;
     const [rows, columns] = t.shape;
     if (features !== null && features.length !== columns) return null;
-    const d = t.data as ArrayLike<number>;
-    return { rows, columns, get: (r, c) => d[r * columns + c] };
+    const d = t.data as Float32Array | Float64Array | number[];
+    return { rows, columns, get: (r, c) => d[r * columns + c], slice: (r) => d.slice(r * columns, (r + 1) * columns) };
   }
   if (features === null || inputs.length !== features.length) return null;
   const rows = inputs[0].shape[0];
