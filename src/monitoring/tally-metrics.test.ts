@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { Registry } from 'prom-client';
+import { seededRng } from '../lib/clock.ts';
+import { FeatureSample, MAX_SAMPLED_COLUMNS } from './feature-sample.ts';
+import { TallyCounter, TallyHistogram } from './tally-metrics.ts';
+
+test('tally counter and histogram read as Prometheus text, cumulative buckets, +Inf, sum and count', async () => {
+  const registry = new Registry();
+  const counter = new TallyCounter({ name: 'x_requests_total', help: 'requests', labelNames: ['endpoint', 'code'] }, [registry]);
+  const hist = new TallyHistogram({ name: 'x_seconds', help: 'time', labelNames: ['endpoint'], buckets: [0.1, 1] }, [registry]);
+  const ok = counter.cell('a', '200');
+  ok.value += 3;
+  assert.equal(counter.cell('a', '200'), ok, 'one cell per label values');
+  counter.cell('a', '500').value++;
+  const h = hist.cell('a');
+  for (const v of [0.05, 0.1, 0.5, 2]) h.observe(v);
+  const text = await registry.metrics();
+  assert.match(text, /^x_requests_total\{endpoint="a",code="200"\} 3$/m);
+  assert.match(text, /^x_requests_total\{endpoint="a",code="500"\} 1$/m);
+  assert.match(text, /^x_seconds_bucket\{endpoint="a",le="0.1"\} 2$/m);
+  assert.match(text, /^x_seconds_bucket\{endpoint="a",le="1"\} 3$/m);
+  assert.match(text, /^x_seconds_bucket\{endpoint="a",le="\+Inf"\} 4$/m);
+  assert.match(text, /^x_seconds_sum\{endpoint="a"\} 2.65$/m);
+  assert.match(text, /^x_seconds_count\{endpoint="a"\} 4$/m);
+  assert.throws(() => counter.cell('a'), /expected 2 label values/);
+  registry.resetMetrics();
+  assert.doesNotMatch(await registry.metrics(), /x_requests_total\{/);
+});
+
+const rowsOf = (rows: number, columns: number) => ({ rows, columns, get: (r: number, c: number) => r * 1000 + c });
+
+test('feature sample keeps every row at rate 1, about the rate below it, and none of a too-wide input', () => {
+  const all = new FeatureSample(seededRng(1), { capacity: 100, rate: 1 });
+  all.offer('e', 1, null, rowsOf(3, 2), () => null);
+  assert.equal(all.window('e', 1)?.rows, 3);
+  assert.deepEqual(all.window('e', 1)?.values.f1, [1, 1001, 2001]);
+
+  const some = new FeatureSample(seededRng(2), { capacity: 100_000, rate: 0.1 });
+  let skipped = 0;
+  for (let i = 0; i < 20_000; i++) {
+    if (some.skips(1, 2)) skipped++;
+    else some.offer('e', 1, null, rowsOf(1, 2), () => null);
+  }
+  const kept = some.window('e', 1)?.rows ?? 0;
+  assert.equal(kept + skipped, 20_000, 'a request is either skipped or offered');
+  assert.ok(kept > 1700 && kept < 2300, `kept ${kept} of 20000 at rate 0.1`);
+
+  const wide = new FeatureSample(seededRng(3), { capacity: 10, rate: 1 });
+  assert.equal(wide.skips(1, MAX_SAMPLED_COLUMNS + 1), true);
+  wide.offer('e', 1, null, rowsOf(1, MAX_SAMPLED_COLUMNS + 1), () => null);
+  assert.equal(wide.window('e', 1), null);
+});
