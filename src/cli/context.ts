@@ -47,8 +47,9 @@ export async function withRegistry(cmd: Command, fn: (cli: CliContext) => Promis
   const call: CallContext = { actor: config.user };
   if (config.url) {
     const { HttpRegistryClient } = await import('./http-client.ts');
-    const { authHeaders } = await import('./security-client.ts');
-    const registry = new HttpRegistryClient(config.url, authHeaders(config));
+    const { serverTarget } = await import('./server-call.ts');
+    const server = serverTarget(config);
+    const registry = new HttpRegistryClient(server.url, server.headers);
     await fn({ config, registry, printer, call, target: config.url });
     return;
   }

@@ -8,6 +8,7 @@ import type { DemoResult } from '../app/demo.ts';
 import { cliConfig, globalOptions, withRegistry } from './context.ts';
 import { createPrinter } from './output.ts';
 import { deployRemote } from './deploy.ts';
+import { serverTarget } from './server-call.ts';
 import { port } from './parse.ts';
 import { serveUntilSignal, serverFlags } from './serve.ts';
 
@@ -33,9 +34,9 @@ function examples(url: string): string {
 async function deployDemo(cmd: Command, results: readonly DemoResult[]): Promise<void> {
   const { deployDemoModels } = await import('../app/demo.ts');
   const config = cliConfig(globalOptions(cmd));
-  const url = config.url;
-  if (url) {
-    await deployDemoModels(results, (input) => deployRemote(url, input));
+  if (config.url) {
+    const server = serverTarget(config);
+    await deployDemoModels(results, (input) => deployRemote(server, input));
     return;
   }
   const { openServices } = await import('../app/services.ts');

@@ -9,13 +9,14 @@
  * (the endpoint must exist; its model is the one rolled out).
  */
 import type { Command } from 'commander';
-import { errorCatalogue, ModelgateError, type ErrorCode } from '../lib/errors.ts';
+import { ModelgateError } from '../lib/errors.ts';
 import type { DeployInput, EndpointView } from '../rollout/endpoints.ts';
 import { globalOptions, cliConfig } from './context.ts';
 import { createPrinter, type Printer } from './output.ts';
 import { csvList, nonNegativeInt, positiveInt, versionRef } from './parse.ts';
 import { withRollouts } from './rollout-client.ts';
 import { showRollout } from './rollout.ts';
+import { serverCall, serverTarget, type ServerTarget } from './server-call.ts';
 
 const STRATEGIES = ['direct', 'canary', 'blue-green', 'shadow'];
 
@@ -65,21 +66,8 @@ function batchingOf(o: DeployFlags): DeployInput['batching'] {
 }
 
 /** POST /api/v1/endpoints on a server; its catalogue errors come back as ModelgateError. */
-export async function deployRemote(url: string, input: DeployInput): Promise<EndpointView> {
-  let res: Response;
-  try {
-    res = await fetch(`${url.replace(/\/+$/, '')}/api/v1/endpoints`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input),
-    });
-  } catch (err) {
-    throw new ModelgateError('MG_UNAVAILABLE', { detail: `cannot reach ${url}: ${(err as Error).message}` }, { cause: err });
-  }
-  const body = (await res.json().catch(() => ({}))) as { error?: unknown; code?: unknown };
-  if (res.ok) return body as unknown as EndpointView;
-  const code = typeof body.code === 'string' && body.code in errorCatalogue ? body.code as ErrorCode : 'MG_INTERNAL';
-  const err = new ModelgateError(code, { detail: String(body.error ?? `HTTP ${res.status}`) });
-  if (typeof body.error === 'string') err.message = body.error;
-  throw err;
+export function deployRemote(server: ServerTarget, input: DeployInput): Promise<EndpointView> {
+  return serverCall<EndpointView>(server, 'POST', '/endpoints', input);
 }
 
 function show(printer: Printer, e: EndpointView): void {
@@ -119,7 +107,7 @@ export function registerDeployCommand(program: Command): void {
       }
       const input: DeployInput = { name: o.endpoint, model, version, batching: batchingOf(o) };
       if (config.url) {
-        show(printer, await deployRemote(config.url, input));
+        show(printer, await deployRemote(serverTarget(config), input));
         return;
       }
       const { openServices } = await import('../app/services.ts');

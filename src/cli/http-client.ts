@@ -11,7 +11,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { formatDuration } from '../lib/duration.ts';
-import { errorCatalogue, ModelgateError, type ErrorCode } from '../lib/errors.ts';
+import { ModelgateError } from '../lib/errors.ts';
+import { remoteError, serverResponse, type ServerTarget } from './server-call.ts';
 import type {
   CallContext, GcOptions, GcReport, ModelDetail, RegisterOptions, RegistryApi, VersionComparison, VersionMetadata,
 } from '../registry/api.ts';
@@ -22,23 +23,6 @@ import type {
 import { versionQueryParams } from '../http/registry-query.ts';
 
 const enc = encodeURIComponent;
-
-/** Rebuilds the server's catalogue error; unknown codes keep their message under MG_INTERNAL. */
-function remoteError(status: number, body: unknown): ModelgateError {
-  const b = (typeof body === 'object' && body !== null ? body : {}) as { error?: unknown; code?: unknown };
-  const code = typeof b.code === 'string' && b.code in errorCatalogue ? (b.code as ErrorCode) : status === 404 ? 'MG_NOT_FOUND' : 'MG_INTERNAL';
-  const err = new ModelgateError(code, { detail: typeof b.error === 'string' ? b.error : `HTTP ${status}` });
-  if (typeof b.error === 'string') err.message = b.error;
-  return err;
-}
-
-function parseBody(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { error: text };
-  }
-}
 
 /**
  * POSTs a streamed body with node:http rather than fetch: fetch copies every
@@ -92,34 +76,16 @@ async function* multipartBody(
 }
 
 export class HttpRegistryClient implements RegistryApi {
-  readonly #base: string;
-  readonly #headers: Readonly<Record<string, string>>;
+  readonly #server: ServerTarget;
 
   /** `baseUrl` is the server root (http://host:port); extra headers go with every request (e.g. authorization). */
   constructor(baseUrl: string, headers: Readonly<Record<string, string>> = {}) {
-    this.#base = baseUrl.replace(/\/+$/, '') + '/api/v1';
-    this.#headers = headers;
+    this.#server = { url: baseUrl.replace(/\/+$/, ''), headers };
   }
 
-  async #fetch(method: string, path: string, init: { body?: unknown; query?: URLSearchParams } = {}): Promise<Response> {
+  #fetch(method: string, path: string, init: { body?: unknown; query?: URLSearchParams } = {}): Promise<Response> {
     const qs = init.query && [...init.query.keys()].length > 0 ? `?${init.query.toString()}` : '';
-    const headers: Record<string, string> = { ...this.#headers };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await fetch(this.#base + path + qs, {
-        method,
-        headers,
-        body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
-      });
-    } catch (err) {
-      throw new ModelgateError('MG_UNAVAILABLE', { detail: `cannot reach ${this.#base}: ${(err as Error).message}` }, { cause: err });
-    }
-    if (!res.ok) {
-      const text = await res.text();
-      throw remoteError(res.status, parseBody(text || res.statusText));
-    }
-    return res;
+    return serverResponse(this.#server, method, path + qs, init.body);
   }
 
   async #json<T>(method: string, path: string, init: { body?: unknown; query?: URLSearchParams } = {}): Promise<T> {
@@ -163,12 +129,12 @@ export class HttpRegistryClient implements RegistryApi {
   ): Promise<VersionRecord> {
     const boundary = `modelgate-${randomBytes(12).toString('hex')}`;
     const body = multipartBody(boundary, metadata, artifact, (n) => options.onProgress?.(n, options.size));
-    const res = await postStream(`${this.#base}/models/${enc(model)}/versions`, {
-      ...this.#headers,
+    const res = await postStream(`${this.#server.url}/api/v1/models/${enc(model)}/versions`, {
+      ...this.#server.headers,
       'content-type': `multipart/form-data; boundary=${boundary}`,
       ...(options.size !== undefined ? { 'x-modelgate-artifact-size': String(options.size) } : {}),
     }, body);
-    if (res.status >= 400) throw remoteError(res.status, parseBody(res.text));
+    if (res.status >= 400) throw remoteError(res.status, res.text);
     return JSON.parse(res.text) as VersionRecord;
   }
 

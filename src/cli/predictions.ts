@@ -11,7 +11,7 @@ import { InvalidArgumentError } from 'commander';
 import type { Config } from '../config/load.ts';
 import { collectPredictions, encodeExport, EXPORT_FORMATS, type ExportFormat } from '../monitoring/prediction-export.ts';
 import { cliConfig, globalOptions } from './context.ts';
-import { serverGet } from './monitoring-client.ts';
+import { serverResponse, serverTarget } from './server-call.ts';
 import { createPrinter } from './output.ts';
 import { isoTime, positiveInt } from './parse.ts';
 
@@ -42,7 +42,7 @@ async function remoteExport(config: Config, endpoint: string, flags: ExportFlags
   if (flags.until !== undefined) q.set('until', flags.until);
   if (flags.modelVersion !== undefined) q.set('version', String(flags.modelVersion));
   if (flags.limit !== undefined) q.set('limit', String(flags.limit));
-  const res = await serverGet(config, `/endpoints/${encodeURIComponent(endpoint)}/predictions?${q.toString()}`);
+  const res = await serverResponse(serverTarget(config), 'GET', `/endpoints/${encodeURIComponent(endpoint)}/predictions?${q.toString()}`);
   return { body: Buffer.from(await res.arrayBuffer()), records: Number(res.headers.get('x-modelgate-records') ?? NaN) };
 }
 

@@ -4,11 +4,11 @@
  * advanced as far as it can go now; a server on that directory carries on).
  */
 import type { Command as Commander } from 'commander';
-import { errorCatalogue, ModelgateError, type ErrorCode } from '../lib/errors.ts';
 import type { Command } from '../rollout/controller.ts';
 import type { RolloutEvent } from '../store/rollout-store.ts';
 import type { Rollout } from '../rollout/state.ts';
 import { cliConfig, globalOptions } from './context.ts';
+import { serverCall, serverTarget, type ServerTarget } from './server-call.ts';
 
 export type RolloutView = Rollout & { readonly events?: readonly RolloutEvent[] };
 
@@ -19,30 +19,14 @@ export interface RolloutClient {
   rollback(endpoint: string, to?: number): Promise<{ kind: string; version: number; rollout?: RolloutView }>;
 }
 
-async function call<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(`${url.replace(/\/+$/, '')}/api/v1${path}`, {
-      method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-  } catch (err) {
-    throw new ModelgateError('MG_UNAVAILABLE', { detail: `cannot reach ${url}: ${(err as Error).message}` }, { cause: err });
-  }
-  const parsed = (await res.json().catch(() => ({}))) as { error?: unknown; code?: unknown };
-  if (res.ok) return parsed as T;
-  const code = typeof parsed.code === 'string' && parsed.code in errorCatalogue ? parsed.code as ErrorCode : 'MG_INTERNAL';
-  const err = new ModelgateError(code, { detail: String(parsed.error ?? `HTTP ${res.status}`) });
-  if (typeof parsed.error === 'string') err.message = parsed.error;
-  throw err;
-}
-
-function remote(url: string): RolloutClient {
+function remote(server: ServerTarget): RolloutClient {
   const e = encodeURIComponent;
+  const call = <T>(method: string, path: string, body?: unknown): Promise<T> => serverCall<T>(server, method, path, body);
   return {
-    start: (endpoint, body) => call(url, 'POST', `/endpoints/${e(endpoint)}/rollouts`, body),
-    show: (endpoint, id) => call(url, 'GET', `/endpoints/${e(endpoint)}/rollouts/${e(id)}`),
-    command: (endpoint, id, command) => call(url, 'POST', `/endpoints/${e(endpoint)}/rollouts/${e(id)}/${command}`, {}),
-    rollback: (endpoint, to) => call(url, 'POST', `/endpoints/${e(endpoint)}/rollback`, to === undefined ? {} : { to }),
+    start: (endpoint, body) => call('POST', `/endpoints/${e(endpoint)}/rollouts`, body),
+    show: (endpoint, id) => call('GET', `/endpoints/${e(endpoint)}/rollouts/${e(id)}`),
+    command: (endpoint, id, command) => call('POST', `/endpoints/${e(endpoint)}/rollouts/${e(id)}/${command}`, {}),
+    rollback: (endpoint, to) => call('POST', `/endpoints/${e(endpoint)}/rollback`, to === undefined ? {} : { to }),
   };
 }
 
@@ -50,7 +34,7 @@ function remote(url: string): RolloutClient {
 export async function withRollouts(cmd: Commander, fn: (client: RolloutClient, json: boolean) => Promise<void>): Promise<void> {
   const opts = globalOptions(cmd);
   const config = cliConfig(opts);
-  if (config.url) return fn(remote(config.url), opts.json === true);
+  if (config.url) return fn(remote(serverTarget(config)), opts.json === true);
   const { openServices } = await import('../app/services.ts');
   const { openDataPlane } = await import('../app/data-plane.ts');
   const { openRollouts } = await import('../app/rollouts.ts');

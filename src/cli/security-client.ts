@@ -1,54 +1,20 @@
 /**
- * SecurityApi over HTTP for the CLI's `--url` mode, and the credential every
- * CLI request to a server carries (`token`: MODELGATE_TOKEN, or file:PATH).
+ * SecurityApi over HTTP for the CLI's `--url` mode.
  */
-import type { Config } from '../config/load.ts';
-import { errorCatalogue, ModelgateError, type ErrorCode } from '../lib/errors.ts';
 import type { AuditVerification, KeyView, NewKeyInput, SecurityApi } from '../security/api.ts';
 import type { ComplianceReport } from '../security/compliance.ts';
-import { readSecret } from '../security/secrets.ts';
 import type { AuditEntry, AuditQuery } from '../store/security-store.ts';
-
-/** `Authorization: Bearer …` from the configured token, or no header. */
-export function authHeaders(config: Config): Record<string, string> {
-  const token = readSecret(config.token, 'token');
-  return token === undefined ? {} : { authorization: `Bearer ${token}` };
-}
+import { serverCall, type ServerTarget } from './server-call.ts';
 
 export class HttpSecurityClient implements SecurityApi {
-  readonly #base: string;
-  readonly #headers: Readonly<Record<string, string>>;
+  readonly #server: ServerTarget;
 
-  constructor(baseUrl: string, headers: Readonly<Record<string, string>> = {}) {
-    this.#base = `${baseUrl.replace(/\/+$/, '')}/api/v1`;
-    this.#headers = headers;
+  constructor(server: ServerTarget) {
+    this.#server = server;
   }
 
-  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(this.#base + path, {
-        method,
-        headers: { ...this.#headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    } catch (err) {
-      throw new ModelgateError('MG_UNAVAILABLE', { detail: `cannot reach ${this.#base}: ${(err as Error).message}` }, { cause: err });
-    }
-    const text = await res.text();
-    if (!res.ok) {
-      let parsed: { error?: unknown; code?: unknown } = {};
-      try {
-        parsed = JSON.parse(text) as typeof parsed;
-      } catch {
-        parsed = { error: text };
-      }
-      const code = typeof parsed.code === 'string' && parsed.code in errorCatalogue ? parsed.code as ErrorCode : 'MG_INTERNAL';
-      const err = new ModelgateError(code, { detail: String(parsed.error ?? `HTTP ${res.status}`) });
-      if (typeof parsed.error === 'string') err.message = parsed.error;
-      throw err;
-    }
-    return JSON.parse(text) as T;
+  #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return serverCall<T>(this.#server, method, path, body);
   }
 
   createKey(input: NewKeyInput): Promise<{ key: string; record: KeyView }> {

@@ -25,8 +25,9 @@ export async function withSecurity(cmd: Command, fn: (cli: SecurityCli) => Promi
   const config = cliConfig(opts);
   const printer = createPrinter(opts.json === true);
   if (config.url) {
-    const { HttpSecurityClient, authHeaders } = await import('./security-client.ts');
-    await fn({ config, api: new HttpSecurityClient(config.url, authHeaders(config)), printer, actor: config.user, now: Date.now() });
+    const { HttpSecurityClient } = await import('./security-client.ts');
+    const { serverTarget } = await import('./server-call.ts');
+    await fn({ config, api: new HttpSecurityClient(serverTarget(config)), printer, actor: config.user, now: Date.now() });
     return;
   }
   const { openServices } = await import('../app/services.ts');

@@ -15,7 +15,7 @@ import type { VersionStatus } from '../monitoring/view.ts';
 import type { EndpointRecord } from '../store/endpoint-store.ts';
 import type { RolloutRecord } from '../store/rollout-store.ts';
 import { cliConfig, globalOptions } from './context.ts';
-import { serverJson } from './monitoring-client.ts';
+import { serverCall, serverTarget } from './server-call.ts';
 import { formatTable } from './output.ts';
 import { duration } from './parse.ts';
 
@@ -43,12 +43,13 @@ function rolloutOf(r: RolloutRecord): StatusRollout {
 
 async function remoteSnapshot(config: Config, flags: StatusFlags): Promise<StatusSnapshot> {
   const window = formatDuration(flags.window);
+  const server = serverTarget(config);
   const [endpoints, live] = await Promise.all([
-    serverJson<{ items: EndpointRecord[] }>(config, '/endpoints'),
-    serverJson<{ items: VersionStatus[] }>(config, `/status?window=${enc(window)}`),
+    serverCall<{ items: EndpointRecord[] }>(server, 'GET', '/endpoints'),
+    serverCall<{ items: VersionStatus[] }>(server, 'GET', `/status?window=${enc(window)}`),
   ]);
   const chosen = endpoints.items.filter((e) => flags.endpoint === undefined || e.name === flags.endpoint);
-  const rollouts = await Promise.all(chosen.map(async (e) => (await serverJson<{ items: RolloutRecord[] }>(config, `/endpoints/${enc(e.name)}/rollouts`)).items));
+  const rollouts = await Promise.all(chosen.map(async (e) => (await serverCall<{ items: RolloutRecord[] }>(server, 'GET', `/endpoints/${enc(e.name)}/rollouts`)).items));
   return buildStatusSnapshot({
     at: new Date().toISOString(), source: 'server', windowMs: flags.window,
     endpoints: chosen.map(endpointOf), live: live.items, rollouts: rollouts.flat().map(rolloutOf),
