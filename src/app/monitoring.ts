@@ -4,7 +4,6 @@
  * the Monitoring parts for this process's role (single process, cluster
  * worker, or cluster primary).
  */
-import { join } from 'node:path';
 import type { Config } from '../config/load.ts';
 import type { ModelLoad } from '../inference/model-pool.ts';
 import { seededRng } from '../lib/clock.ts';
@@ -20,12 +19,12 @@ import { RequestMonitor } from '../monitoring/request-monitor.ts';
 import { localView, type MonitoringView } from '../monitoring/view.ts';
 import { LiveWindows } from '../monitoring/windows.ts';
 import { fieldCryptoFromConfig } from '../security/field-crypto.ts';
-import { PostgresDriver } from '../store/postgres/driver.ts';
 import type { ReferenceProfile } from '../store/registry-types.ts';
 import { SqlPredictionStore } from '../store/sql-prediction-store.ts';
 import type { RolloutRecord } from '../store/rollout-store.ts';
 import { SqlRolloutStore } from '../store/sql-rollout-store.ts';
-import { SqliteDriver } from '../store/sqlite/driver.ts';
+import { migrated } from '../store/sql-store.ts';
+import { openDriver } from './database.ts';
 import type { Services } from './services.ts';
 
 export interface Monitoring {
@@ -60,17 +59,7 @@ export interface MonitoringOptions {
 }
 
 export async function openPredictionStore(config: Config, schema?: string): Promise<SqlPredictionStore> {
-  const driver = config.databaseUrl
-    ? new PostgresDriver(config.databaseUrl, { maxConnections: 2, ...(schema ? { schema } : {}) })
-    : new SqliteDriver(join(config.dataDir, 'modelgate.db'));
-  const store = new SqlPredictionStore(driver);
-  try {
-    await store.migrate();
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  return store;
+  return migrated(new SqlPredictionStore(openDriver(config, { schema, maxConnections: 2 })));
 }
 
 /** The model pool's load hook: each load and warm-up lands in modelgate_model_load_duration_seconds. */
@@ -80,12 +69,8 @@ export function observeModelLoad(monitoring: Pick<Monitoring, 'serving'>): (load
 
 /** Active rollouts read from the store (for `modelgate status` on a data directory, where no controller runs). */
 export async function activeRollouts(config: Config, schema?: string): Promise<readonly RolloutRecord[]> {
-  const driver = config.databaseUrl
-    ? new PostgresDriver(config.databaseUrl, { maxConnections: 1, ...(schema ? { schema } : {}) })
-    : new SqliteDriver(join(config.dataDir, 'modelgate.db'));
-  const store = new SqlRolloutStore(driver);
+  const store = await migrated(new SqlRolloutStore(openDriver(config, { schema, maxConnections: 1 })));
   try {
-    await store.migrate();
     return await store.active();
   } finally {
     await store.close();

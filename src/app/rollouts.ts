@@ -17,16 +17,15 @@
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { Config } from '../config/load.ts';
 import { seededRng } from '../lib/clock.ts';
 import { rolloutControl } from '../rollout/control.ts';
 import { RolloutController } from '../rollout/controller.ts';
 import { ShadowSumsPublisher } from '../rollout/shadow-sums.ts';
 import { runSmoke } from '../rollout/smoke.ts';
-import { PostgresDriver } from '../store/postgres/driver.ts';
 import { SqlRolloutStore } from '../store/sql-rollout-store.ts';
-import { SqliteDriver } from '../store/sqlite/driver.ts';
+import { migrated } from '../store/sql-store.ts';
+import { openDriver } from './database.ts';
 import type { DataPlane } from './data-plane.ts';
 import type { Services } from './services.ts';
 
@@ -43,16 +42,7 @@ export interface RolloutOptions {
 }
 
 export async function openRollouts(config: Config, services: Services, dataPlane: DataPlane, options: RolloutOptions = {}): Promise<Rollouts> {
-  const driver = config.databaseUrl
-    ? new PostgresDriver(config.databaseUrl, { maxConnections: 2, ...(options.databaseSchema ? { schema: options.databaseSchema } : {}) })
-    : new SqliteDriver(join(config.dataDir, 'modelgate.db'));
-  const store = new SqlRolloutStore(driver);
-  try {
-    await store.migrate();
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
+  const store = await migrated(new SqlRolloutStore(openDriver(config, { schema: options.databaseSchema, maxConnections: 2 })));
   const { router, endpoints, windows } = dataPlane;
   const rng = seededRng(0x5eed);
   const shadowSums = new ShadowSumsPublisher({

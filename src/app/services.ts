@@ -13,14 +13,14 @@ import { fail } from '../lib/errors.ts';
 import type { RegistryLogger } from '../registry/gc.ts';
 import { RegistryService } from '../registry/service.ts';
 import type { EndpointStore } from '../store/endpoint-store.ts';
-import { PostgresDriver } from '../store/postgres/driver.ts';
 import { openPostgresRegistryStore } from '../store/postgres/registry-store.ts';
 import type { RegistryStore } from '../store/registry-store.ts';
 import type { SecurityStore } from '../store/security-store.ts';
 import { SqlSecurityStore } from '../store/sql-security-store.ts';
 import { SqlEndpointStore } from '../store/sql-endpoint-store.ts';
-import { SqliteDriver } from '../store/sqlite/driver.ts';
+import { migrated } from '../store/sql-store.ts';
 import { openSqliteRegistryStore } from '../store/sqlite/registry-store.ts';
+import { openDriver, sqlitePath } from './database.ts';
 
 export interface Services {
   readonly registry: RegistryService;
@@ -51,37 +51,6 @@ async function openBlobs(config: Config): Promise<BlobStore> {
   return openFsBlobStore(join(config.dataDir, 'blobs'));
 }
 
-function openDriver(config: Config, options: ServiceOptions): PostgresDriver | SqliteDriver {
-  return config.databaseUrl
-    ? new PostgresDriver(config.databaseUrl, { maxConnections: 4, ...(options.databaseSchema ? { schema: options.databaseSchema } : {}) })
-    : new SqliteDriver(join(config.dataDir, 'modelgate.db'));
-}
-
-/** The security store on its own connection to the registry's database (the registry store has migrated it). */
-async function openSecurityStore(config: Config, options: ServiceOptions): Promise<SqlSecurityStore> {
-  const security = new SqlSecurityStore(openDriver(config, options));
-  try {
-    await security.migrate();
-  } catch (err) {
-    await security.close();
-    throw err;
-  }
-  return security;
-}
-
-/** The endpoint store on its own connection to the registry's database (the registry store has migrated it). */
-async function openEndpointStore(config: Config, options: ServiceOptions): Promise<SqlEndpointStore> {
-  const driver = openDriver(config, options);
-  const endpoints = new SqlEndpointStore(driver);
-  try {
-    await endpoints.migrate();
-  } catch (err) {
-    await endpoints.close();
-    throw err;
-  }
-  return endpoints;
-}
-
 export async function openServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const blobs = await openBlobs(config);
@@ -89,7 +58,7 @@ export async function openServices(config: Config, options: ServiceOptions = {})
   try {
     store = config.databaseUrl
       ? await openPostgresRegistryStore(config.databaseUrl, { clock, ...(options.databaseSchema ? { schema: options.databaseSchema } : {}) })
-      : await openSqliteRegistryStore(join(config.dataDir, 'modelgate.db'), { clock });
+      : await openSqliteRegistryStore(sqlitePath(config), { clock });
     await blobs.cleanup();
   } catch (err) {
     await blobs.close();
@@ -97,14 +66,14 @@ export async function openServices(config: Config, options: ServiceOptions = {})
   }
   let endpoints: SqlEndpointStore;
   try {
-    endpoints = await openEndpointStore(config, options);
+    endpoints = await migrated(new SqlEndpointStore(openDriver(config, { schema: options.databaseSchema })));
   } catch (err) {
     await Promise.allSettled([store.close(), blobs.close()]);
     throw err;
   }
   let security: SqlSecurityStore;
   try {
-    security = await openSecurityStore(config, options);
+    security = await migrated(new SqlSecurityStore(openDriver(config, { schema: options.databaseSchema })));
   } catch (err) {
     await Promise.allSettled([store.close(), blobs.close(), endpoints.close()]);
     throw err;

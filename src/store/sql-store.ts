@@ -23,3 +23,14 @@ export abstract class SqlStore {
     if (this.#ownsDriver) await this.db.close();
   }
 }
+
+/** Migrates a freshly opened store, closing it again when that fails. */
+export async function migrated<T extends { migrate(): Promise<void>; close(): Promise<void> }>(store: T): Promise<T> {
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}

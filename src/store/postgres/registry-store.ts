@@ -3,6 +3,7 @@ import { systemClock } from '../../lib/clock.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { RegistryStore } from '../registry-store.ts';
 import { SqlRegistryStore } from '../sql-registry-store.ts';
+import { migrated } from '../sql-store.ts';
 import { PostgresDriver } from './driver.ts';
 
 export interface PostgresStoreOptions {
@@ -14,14 +15,7 @@ export interface PostgresStoreOptions {
 
 /** Connects to PostgreSQL and migrates; MG_STORE_UNAVAILABLE when the server cannot be reached. */
 export async function openPostgresRegistryStore(url: string, options: PostgresStoreOptions = {}): Promise<RegistryStore> {
-  const store = new SqlRegistryStore(new PostgresDriver(url, options), options.clock ?? systemClock);
-  try {
-    await store.migrate();
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  return store;
+  return migrated(new SqlRegistryStore(new PostgresDriver(url, options), options.clock ?? systemClock));
 }
 
 /** Drops a schema and everything in it; for tests that isolate themselves in a random schema. */

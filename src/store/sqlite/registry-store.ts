@@ -6,6 +6,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { fail } from '../../lib/errors.ts';
 import type { RegistryStore } from '../registry-store.ts';
 import { SqlRegistryStore } from '../sql-registry-store.ts';
+import { migrated } from '../sql-store.ts';
 import { SqliteDriver } from './driver.ts';
 
 export interface SqliteStoreOptions {
@@ -21,12 +22,5 @@ export async function openSqliteRegistryStore(path: string, options: SqliteStore
       fail('MG_STORE_UNAVAILABLE', { detail: `cannot create the directory of ${path}: ${(err as Error).message}` }, { cause: err });
     }
   }
-  const store = new SqlRegistryStore(new SqliteDriver(path), options.clock ?? systemClock);
-  try {
-    await store.migrate();
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  return store;
+  return migrated(new SqlRegistryStore(new SqliteDriver(path), options.clock ?? systemClock));
 }
