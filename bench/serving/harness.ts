@@ -75,6 +75,34 @@ export function treeCpuMs(pid: number): number | null {
   }
 }
 
+/** The pid of the process started for a server URL. */
+export const pidOf = (url: string): number | undefined => pids.get(new URL(url).origin);
+
+/** CPU time (ms) of every thread of a process and its descendants, keyed "pid top|child thread-name+tid-offset". */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop() as number;
+    try {
+      const role = p === pid ? 'top' : 'child';
+      const tasks = readdirSync(`/proc/${p}/task`).map(Number).sort((a, b) => a - b);
+      for (const task of tasks) {
+        const stat = readFileSync(`/proc/${p}/task/${task}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const key = `${p} ${role} ${task === p ? 'main' : name}+${task - p}`;
+        out.set(key, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+        const kids = readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim();
+        if (kids !== '') stack.push(...kids.split(' ').map(Number));
+      }
+    } catch {
+      // A process or thread that ended between listing and reading.
+    }
+  }
+  return out;
+}
+
 export interface Load {
   readonly rps: number;
   /** Requests answered during the load. */

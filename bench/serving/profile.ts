@@ -6,14 +6,18 @@
  * its heaviest functions by self time. Not part of `npm run bench`: a tool
  * for finding what the request path pays beyond the floor.
  *
- *   node bench/serving/profile.ts [--mode on|off|secure|bare] [--seconds 8] [--connections 16] [--prof DIR]
+ * With --workers N the server runs N worker processes (as `serve --workers N`
+ * or the bare floor's N processes) and the report splits server CPU by
+ * process and thread, which is where a cluster's extra cost shows.
+ *
+ *   node bench/serving/profile.ts [--mode on|off|secure|bare] [--workers 1] [--seconds 8] [--connections 16] [--prof DIR]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cli, load, mainCli, root, show, startProcess, stopProcesses } from './harness.ts';
+import { cli, load, mainCli, pidOf, root, show, startProcess, stopProcesses, threadCpuMs } from './harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,9 +26,11 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     prof: { type: 'string' },
     top: { type: 'string', default: '40' },
+    workers: { type: 'string', default: '1' },
   },
 });
 const mode = values.mode;
+const workers = values.workers;
 if (!['on', 'off', 'secure', 'bare'].includes(mode)) throw new Error(`--mode must be on, off, secure or bare, not ${mode}`);
 const fixture = (file: string): string => join(root, 'fixtures/models/breast_cancer_rf', file);
 const expected = JSON.parse(readFileSync(fixture('expected.json'), 'utf8')) as { features: string[] };
@@ -92,7 +98,7 @@ try {
   if (values.prof !== undefined) mkdirSync(values.prof, { recursive: true });
   const headers: Record<string, string> = {};
   if (mode === 'bare') {
-    url = await startProcess([process.execPath, ...prof, ...(values.prof === undefined ? [] : ['--import', 'data:text/javascript,process.on("SIGTERM",()=>process.exit(0))']), join(root, 'bench/peers/bare-onnx-server.ts'), '--port', '8096', '--workers', '1'], /listening on (http:\/\/\S+)/);
+    url = await startProcess([process.execPath, ...prof, ...(values.prof === undefined ? [] : ['--import', 'data:text/javascript,process.on("SIGTERM",()=>process.exit(0))']), join(root, 'bench/peers/bare-onnx-server.ts'), '--port', '8096', '--workers', workers], /listening on (http:\/\/\S+)/);
   } else {
     cli(dataDir, ['models', 'create', 'rf']);
     cli(dataDir, ['versions', 'register', 'rf', fixture('model.onnx'), '--train-data', fixture('train.csv'), '--features', expected.features.join(',')]);
@@ -108,22 +114,32 @@ try {
       const key = execFileSync(process.execPath, [mainCli, '--data-dir', dataDir, 'keys', 'create', '--name', 'bench', '--role', 'predictor'], { encoding: 'utf8' }).trim();
       headers.authorization = `Bearer ${key}`;
     }
-    url = await startProcess([process.execPath, ...prof, mainCli, '--data-dir', dataDir, 'serve', '--port', '8096', '--workers', '1'], /listening on (http:\/\/\S+)/, env);
+    url = await startProcess([process.execPath, ...prof, mainCli, '--data-dir', dataDir, 'serve', '--port', '8096', '--workers', workers], /listening on (http:\/\/\S+)/, env);
   }
   const target = `${url}/v2/models/rf/infer`;
   const connections = Number(values.connections);
   const warm = await load(target, body, { connections, duration: 2, headers });
+  const pid = pidOf(url);
+  const threadsBefore = pid === undefined ? new Map<string, number>() : threadCpuMs(pid);
   const l = await load(target, body, { connections, duration: Number(values.seconds), headers });
+  const threadsAfter = pid === undefined ? new Map<string, number>() : threadCpuMs(pid);
   // The profile covers both loads (start-up is small beside them).
   const requests = warm.requests + l.requests;
-  show(`${mode} (1 process, ${connections} connections)`, l);
+  show(`${mode} (${workers} worker process(es), ${connections} connections)`, l);
+  console.log('\nserver CPU by process and thread (µs per request, measured load only)');
+  for (const [k, ms] of [...threadsAfter].map(([k, ms]) => [k, ms - (threadsBefore.get(k) ?? 0)] as const).filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1])) {
+    console.log(`  ${((ms * 1000) / l.requests).toFixed(1).padStart(6)}  ${k}`);
+  }
   await stopProcesses();
   if (values.prof !== undefined) {
     // The profile is written as the server exits.
     for (let i = 0; i < 50 && readdirSync(values.prof).filter((f) => f.endsWith('.cpuprofile')).length === 0; i++) await new Promise((r) => setTimeout(r, 200));
     const files = readdirSync(values.prof).filter((f) => f.endsWith('.cpuprofile')).sort();
     if (files.length === 0) console.log('no profile was written');
-    else summarise(join(values.prof, files[files.length - 1]), requests, Number(values.top));
+    else for (const f of files) {
+      console.log(`\n=== ${f}`);
+      summarise(join(values.prof, f), requests, Number(values.top));
+    }
   }
 } finally {
   await stopProcesses();

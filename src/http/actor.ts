@@ -23,7 +23,9 @@ export type ActorResolver = (request: FastifyRequest, config: Config) => string;
 /** Decorates every request with `actor`; install on the root instance. `resolve` replaces the default (authentication, tests). */
 export function installActor(app: FastifyInstance, config: Config, resolve: ActorResolver = resolveActor): void {
   app.decorateRequest('actor', '');
-  app.addHook('onRequest', async (request) => {
+  // Callback style: an async hook would cost a promise on every request.
+  app.addHook('onRequest', (request, _reply, done) => {
     request.actor = resolve(request, config);
+    done();
   });
 }

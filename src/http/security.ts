@@ -26,7 +26,7 @@ import type { Principal } from '../security/principal.ts';
 import { rateLimitHeaders } from '../security/rate-limit.ts';
 import { declaredTensorElements, jsonDeeperThan } from '../security/request-limits.ts';
 import { compileRequirement, findRoute, needsBody } from '../security/route-table.ts';
-import type { CompiledRequirement } from '../security/route-table.ts';
+import type { CompiledRequirement, Requirement } from '../security/route-table.ts';
 import type { SecurityRuntime } from '../security/runtime.ts';
 import type { AuditOutcome } from '../store/security-store.ts';
 
@@ -131,23 +131,44 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
 
   app.decorateRequest<Principal | null>('principal', null);
 
+  // What the rate limits are keyed by: the principal (or the caller's address) and, on the data plane, the endpoint.
+  const whoOf = (request: FastifyRequest, principal: Principal): string =>
+    principal.kind === 'anonymous' ? `ip:${request.ip}` : principal.kind === 'local' ? `local:${request.ip}` : principal.id;
+  const endpointOf = (request: FastifyRequest, info: RouteInfo): string | undefined => {
+    if (info.endpointParam === undefined) return undefined;
+    const value = (request.params as Record<string, unknown>)[info.endpointParam];
+    if (typeof value !== 'string') return undefined;
+    return info.endpointSuffix && value.endsWith(info.endpointSuffix) ? value.slice(0, -info.endpointSuffix.length) : value;
+  };
+  // Set on refusals here as well as by the error handlers, so every plugin's error shape carries them.
+  const refusalHeaders = (reply: FastifyReply, err: unknown): void => {
+    const headers = (err as { context?: { headers?: Record<string, string> } }).context?.headers;
+    if (headers) reply.headers(headers);
+  };
+
   const rateLimit = async (request: FastifyRequest, reply: FastifyReply, info: RouteInfo, principal: Principal): Promise<void> => {
     if (!limits) return;
-    const who = principal.kind === 'anonymous' ? `ip:${request.ip}` : principal.kind === 'local' ? `local:${request.ip}` : principal.id;
-    let endpoint: string | undefined;
-    if (info.endpointParam !== undefined) {
-      const value = (request.params as Record<string, unknown>)[info.endpointParam];
-      if (typeof value === 'string') endpoint = info.endpointSuffix && value.endsWith(info.endpointSuffix) ? value.slice(0, -info.endpointSuffix.length) : value;
-    }
     try {
-      const decision = await limits.check(who, endpoint);
+      const decision = await limits.check(whoOf(request, principal), endpointOf(request, info));
       if (decision.limit > 0) reply.headers(rateLimitHeaders(decision));
     } catch (err) {
-      // Set here as well as by the error handlers, so every plugin's error shape carries them.
-      const headers = (err as { context?: { headers?: Record<string, string> } }).context?.headers;
-      if (headers) reply.headers(headers);
+      refusalHeaders(reply, err);
       throw err;
     }
+  };
+
+  // Requirements a principal was already found to meet (principals and requirements are long-lived objects).
+  const granted = new WeakMap<Principal, WeakSet<Requirement>>();
+  const authorizeOnce = (principal: Principal, requirement: Requirement): void => {
+    let met = granted.get(principal);
+    if (met?.has(requirement)) return;
+    authorize(principal, requirement);
+    if (met === undefined) granted.set(principal, met = new WeakSet());
+    met.add(requirement);
+  };
+  const authorizeEarly = (request: FastifyRequest, info: RouteInfo, principal: Principal): void => {
+    if (!info.needsBody) authorizeOnce(principal, info.requirement(request.params as Record<string, unknown>));
+    else if (principal.kind === 'anonymous') authorize(principal, info.requirement({}));
   };
 
   const authenticated = async (request: FastifyRequest, reply: FastifyReply, info: RouteInfo, header: string | undefined): Promise<void> => {
@@ -159,9 +180,32 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
       principal = setup.authRequired ? ANONYMOUS : local;
     }
     request.principal = principal;
-    if (!info.needsBody) authorize(principal, info.requirement(request.params as Record<string, unknown>));
-    else if (principal.kind === 'anonymous') authorize(principal, info.requirement({}));
+    authorizeEarly(request, info, principal);
     await rateLimit(request, reply, info, principal);
+  };
+
+  /**
+   * The whole onRequest check without waiting, when it can be had: a cached
+   * API key (or no credential) and in-process rate limits. False when the
+   * async path must run.
+   */
+  const admitSync = (request: FastifyRequest, reply: FastifyReply, info: RouteInfo, header: string | undefined): boolean => {
+    if (limits !== undefined && limits.checkSync === undefined) return false;
+    const principal = header === undefined ? (setup.authRequired ? ANONYMOUS : local) : security.authenticate.cached(header);
+    if (principal === undefined) return false;
+    if (header !== undefined) request.actor = actorOf(principal);
+    request.principal = principal;
+    authorizeEarly(request, info, principal);
+    if (limits?.checkSync !== undefined) {
+      try {
+        const decision = limits.checkSync(whoOf(request, principal), endpointOf(request, info));
+        if (decision.limit > 0) reply.headers(rateLimitHeaders(decision));
+      } catch (err) {
+        refusalHeaders(reply, err);
+        throw err;
+      }
+    }
+    return true;
   };
 
   // Callback style throughout: no promise per request where nothing is awaited.
@@ -174,6 +218,11 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
     if (header === undefined && !setup.authRequired && !limits) {
       request.principal = local;
       return done();
+    }
+    try {
+      if (admitSync(request, reply, info, header)) return done();
+    } catch (err) {
+      return done(err as Error);
     }
     authenticated(request, reply, info, header).then(() => done(), done);
   };

@@ -2,11 +2,14 @@
  * API keys: `mg_<prefix8>_<secret32>`, both parts base62 from crypto
  * randomness (~190 bits in the secret). The prefix is public and identifies
  * the key; the secret is kept only as a salted scrypt hash and compared in
- * constant time. Verified keys are cached briefly (by a SHA-256 of the whole
- * key) so serving does not pay scrypt on every request; a revocation in this
- * process drops the cache entry at once, elsewhere within `cacheTtlMs`.
+ * constant time. Verified keys are cached briefly, keyed by the whole key
+ * string, so serving pays neither scrypt nor a hash per request (only a
+ * caller holding the full secret can hit an entry, so the lookup leaks
+ * nothing a timing attack could use); `cached()` answers a hit synchronously.
+ * A revocation in this process drops the cache entry at once, elsewhere
+ * within `cacheTtlMs`.
  */
-import { createHash, randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../lib/clock.ts';
 import { fail } from '../lib/errors.ts';
 import type { ApiKeyRecord, SecurityStore } from '../store/security-store.ts';
@@ -85,6 +88,15 @@ interface CacheEntry {
   readonly until: number;
 }
 
+/** The record when it may still be used: MG_AUTH_INVALID for a revoked or expired key. */
+function usable(record: ApiKeyRecord, now: number): ApiKeyRecord {
+  if (record.revokedAt !== null) fail('MG_AUTH_INVALID', { reason: `API key ${record.prefix} was revoked` });
+  if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now) {
+    fail('MG_AUTH_INVALID', { reason: `API key ${record.prefix} expired` });
+  }
+  return record;
+}
+
 export class ApiKeys {
   readonly #store: SecurityStore;
   readonly #clock: Clock;
@@ -142,27 +154,29 @@ export class ApiKeys {
    * MG_AUTH_INVALID with a reason that names the prefix at most.
    */
   async verify(key: string): Promise<ApiKeyRecord> {
-    const parts = parseApiKey(key) ?? fail('MG_AUTH_INVALID', { reason: 'malformed API key' });
     const now = this.#clock.now();
-    const cacheKey = createHash('sha256').update(key).digest('base64');
-    const hit = this.#cache.get(cacheKey);
-    let record: ApiKeyRecord;
-    if (hit !== undefined && hit.until > now) {
-      record = hit.record;
-    } else {
-      // One store read (and at most one scrypt) per key at a time, however many requests arrive with it.
-      let pending = this.#pending.get(cacheKey);
-      if (pending === undefined) {
-        pending = this.#load(cacheKey, parts, hit?.record, now).finally(() => this.#pending.delete(cacheKey));
-        this.#pending.set(cacheKey, pending);
-      }
-      record = await pending;
+    const hit = this.#cache.get(key);
+    if (hit !== undefined && hit.until > now) return usable(hit.record, now);
+    const parts = parseApiKey(key) ?? fail('MG_AUTH_INVALID', { reason: 'malformed API key' });
+    // One store read (and at most one scrypt) per key at a time, however many requests arrive with it.
+    let pending = this.#pending.get(key);
+    if (pending === undefined) {
+      pending = this.#load(key, parts, hit?.record, now).finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
     }
-    if (record.revokedAt !== null) fail('MG_AUTH_INVALID', { reason: `API key ${record.prefix} was revoked` });
-    if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now) {
-      fail('MG_AUTH_INVALID', { reason: `API key ${record.prefix} expired` });
-    }
-    return record;
+    return usable(await pending, now);
+  }
+
+  /**
+   * The record of a key verified within the TTL, without waiting; undefined
+   * when it has to be (re)read, and MG_AUTH_INVALID when the cached record is
+   * revoked or expired. The request path tries this before verify().
+   */
+  cached(key: string): ApiKeyRecord | undefined {
+    const hit = this.#cache.get(key);
+    if (hit === undefined) return undefined;
+    const now = this.#clock.now();
+    return hit.until > now ? usable(hit.record, now) : undefined;
   }
 
   async #load(cacheKey: string, parts: { prefix: string; secret: string }, previous: ApiKeyRecord | undefined, now: number): Promise<ApiKeyRecord> {

@@ -38,6 +38,26 @@ test('an API key becomes a principal with its role permissions', async () => {
   await store.close();
 });
 
+test('a verified API key is answered synchronously from the cache until its TTL runs out or it is revoked', async () => {
+  const { store, apiKeys, authenticate } = await setup();
+  const { key, record } = await apiKeys.create({ name: 'ci', role: 'approver', createdBy: 'admin', expiresAt: null });
+  assert.equal(authenticate.cached(`Bearer ${key}`), undefined, 'not verified yet');
+  const first = await authenticate(`Bearer ${key}`);
+  const cached = authenticate.cached(`Bearer ${key}`);
+  assert.equal(cached, first, 'the same principal object');
+  assert.equal(authenticate.cached(`ApiKey ${key}`), first);
+  assert.equal(authenticate.cached(`Bearer ${key.slice(0, -1)}x`), undefined, 'another secret never hits the cache');
+  assert.equal(authenticate.cached('Bearer not-a-key'), undefined);
+  clock.advance(11_000);
+  assert.equal(authenticate.cached(`Bearer ${key}`), undefined, 'past the TTL the store is read again');
+  await authenticate(`Bearer ${key}`);
+  assert.ok(authenticate.cached(`Bearer ${key}`));
+  await apiKeys.revoke(record.prefix);
+  assert.equal(authenticate.cached(`Bearer ${key}`), undefined, 'a revocation here drops the entry at once');
+  await assert.rejects(authenticate(`Bearer ${key}`), (err: unknown) => isModelgateError(err, 'MG_AUTH_INVALID'));
+  await store.close();
+});
+
 test('a JWT becomes a principal from sub, known roles and permission claims', async () => {
   const { store, authenticate } = await setup();
   const token = signJwt({ sub: 'alice', exp: exp(), aud: 'mg', roles: ['viewer', 'unknown-group', 'ml-ops'], permissions: 'alias:staging:set bogus' }, { alg: 'HS256', secret: SECRET });

@@ -73,6 +73,24 @@ test('combined limits: per principal and per endpoint, MG_RATE_LIMITED naming th
   assert.equal((await combineRateLimits(undefined, undefined).check('x', 'y')).allowed, true);
 });
 
+test('in-process limits decide synchronously exactly as check() does; Redis-backed ones offer no sync path', () => {
+  const clock = new FakeClock();
+  const limits = combineRateLimits(new MemoryRateLimiter({ rate: 1, burst: 3 }, { clock }), new MemoryRateLimiter({ rate: 1, burst: 2 }, { clock }));
+  assert.ok(limits.checkSync);
+  assert.equal(limits.checkSync('alice', 'fraud').remaining, 1, 'the tighter bucket answers');
+  assert.equal(limits.checkSync('alice', 'fraud').remaining, 0);
+  assert.throws(() => limits.checkSync!('bob', 'fraud'), (err: unknown) =>
+    isModelgateError(err, 'MG_RATE_LIMITED') && err.context.scope === 'endpoint fraud' && (err.context.headers as Record<string, string>)['Retry-After'] === '1');
+  assert.equal(limits.checkSync('alice').remaining, 0);
+  assert.throws(() => limits.checkSync!('alice'), (err: unknown) => isModelgateError(err, 'MG_RATE_LIMITED') && err.context.scope === 'principal alice');
+  clock.advance(1000);
+  assert.equal(limits.checkSync('alice').allowed, true, 'a second refills one token');
+  assert.equal(combineRateLimits(undefined, undefined).checkSync?.('x', 'y').allowed, true);
+  const redis = new RedisRateLimiter({ rate: 1, burst: 1 }, { clock, url: 'redis://127.0.0.1:1', keyPrefix: 'unused:' });
+  assert.equal(combineRateLimits(new MemoryRateLimiter({ rate: 1, burst: 1 }, { clock }), redis).checkSync, undefined);
+  void redis.close();
+});
+
 test('bucket specs from configuration are checked', () => {
   for (const spec of [{ rate: 0, burst: 1 }, { rate: 1, burst: 0 }, { rate: 1, burst: 1.5 }, { rate: Number.NaN, burst: 1 }]) {
     assert.throws(() => checkBucketSpec(spec, 'security.rateLimit.perPrincipal'), (err: unknown) => isModelgateError(err, 'MG_CONFIG_INVALID'));

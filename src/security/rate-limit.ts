@@ -29,6 +29,8 @@ export interface RateDecision {
 
 export interface RateLimiter {
   take(key: string, cost?: number): Promise<RateDecision>;
+  /** The same decision without waiting, for limiters that keep their buckets in this process. */
+  readonly takeSync?: (key: string, cost?: number) => RateDecision;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,10 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async take(key: string, cost = 1): Promise<RateDecision> {
+    return this.takeSync(key, cost);
+  }
+
+  readonly takeSync = (key: string, cost = 1): RateDecision => {
     checkCost(cost);
     const now = this.#clock.now();
     let bucket = this.#buckets.get(key);
@@ -110,7 +116,7 @@ export class MemoryRateLimiter implements RateLimiter {
     const allowed = bucket.tokens >= cost;
     if (allowed) bucket.tokens -= cost;
     return decide(this.#spec, bucket.tokens, allowed, cost);
-  }
+  };
 
   async close(): Promise<void> {
     this.#buckets.clear();
@@ -145,11 +151,32 @@ export interface RateLimits {
    * context) when either refuses. Returns the tighter decision for headers.
    */
   check(principal: string, endpoint?: string): Promise<RateDecision>;
+  /**
+   * check() without waiting, present when every limiter keeps its buckets in
+   * this process (the in-process limiter); the request path uses it so a
+   * request pays no promise for its rate limit.
+   */
+  readonly checkSync?: (principal: string, endpoint?: string) => RateDecision;
 }
+
+const UNLIMITED: RateDecision = { allowed: true, limit: 0, remaining: 0, resetMs: 0, retryAfterMs: 0 };
 
 /** Combines per-principal and per-endpoint limiters; either may be absent (limit off). */
 export function combineRateLimits(perPrincipal: RateLimiter | undefined, perEndpoint: RateLimiter | undefined): RateLimits {
+  const principalSync = perPrincipal?.takeSync;
+  const endpointSync = perEndpoint?.takeSync;
+  const synchronous = (perPrincipal === undefined || principalSync !== undefined) && (perEndpoint === undefined || endpointSync !== undefined);
+  const checkSync = (principal: string, endpoint?: string): RateDecision => {
+    // Both buckets are taken before either refusal is raised, as check() does.
+    const p = principalSync?.(`p:${principal}`);
+    const e = endpoint === undefined ? undefined : endpointSync?.(`e:${endpoint}`);
+    if (p !== undefined && !p.allowed) rateLimitedError(p, `principal ${principal}`);
+    if (e !== undefined && !e.allowed) rateLimitedError(e, `endpoint ${endpoint}`);
+    if (p === undefined) return e ?? UNLIMITED;
+    return e === undefined || p.remaining <= e.remaining ? p : e;
+  };
   return {
+    ...(synchronous ? { checkSync } : {}),
     async check(principal, endpoint) {
       // Both buckets are asked at once: with Redis that is one round trip of latency rather than two.
       const asks: Promise<[string, RateDecision]>[] = [];
@@ -159,7 +186,7 @@ export function combineRateLimits(perPrincipal: RateLimiter | undefined, perEndp
       const refused = decisions.find(([, d]) => !d.allowed);
       if (refused) rateLimitedError(refused[1], refused[0]);
       const tightest = decisions.reduce<RateDecision | undefined>((a, [, d]) => (!a || d.remaining < a.remaining ? d : a), undefined);
-      return tightest ?? { allowed: true, limit: 0, remaining: 0, resetMs: 0, retryAfterMs: 0 };
+      return tightest ?? UNLIMITED;
     },
   };
 }

@@ -175,6 +175,22 @@ export function compileRequirement(method: string, routeUrl: string): CompiledRe
     return () => constant;
   }
   const memo = new Map<string, Requirement>();
+  // Bounded: names come from requests, so an attacker could otherwise grow it without end.
+  const remember = (key: string, requirement: Requirement): Requirement => {
+    if (memo.size >= 1024) memo.clear();
+    memo.set(key, requirement);
+    return requirement;
+  };
+  if (fromParams.length === 1 && fromBody.length === 0) {
+    // The common case, one named thing from the path (the endpoint of a prediction): a memo hit builds nothing.
+    const [name, param, suffix] = fromParams[0];
+    return (params = {}) => {
+      let value = params[param];
+      if (typeof value === 'string' && suffix !== undefined && value.endsWith(suffix)) value = value.slice(0, -suffix.length);
+      const key = typeof value === 'string' ? value : '';
+      return memo.get(key) ?? remember(key, { kind: 'permissions', all: templates.map((t) => fillTemplate(t, key === '' ? new Map() : new Map([[name, key]]))) });
+    };
+  }
   return (params = {}, body) => {
     const vars = new Map<string, string>();
     for (const [name, param, suffix] of fromParams) {
@@ -186,16 +202,8 @@ export function compileRequirement(method: string, routeUrl: string): CompiledRe
       const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
       if (!vars.has(name) && typeof value === 'string' && value !== '') vars.set(name, value);
     }
-    // The common case, one named thing (the endpoint of a prediction), keys the memo by its value alone.
-    const key = vars.size === 1 && fromParams.length + fromBody.length === 1 ? vars.values().next().value as string : [...vars].map(([k, v]) => `${k}=${v}`).join('\u0000');
-    let requirement = memo.get(key);
-    if (requirement === undefined) {
-      requirement = { kind: 'permissions', all: templates.map((t) => fillTemplate(t, vars)) };
-      // Bounded: names come from requests, so an attacker could otherwise grow it without end.
-      if (memo.size >= 1024) memo.clear();
-      memo.set(key, requirement);
-    }
-    return requirement;
+    const key = [...vars].map(([k, v]) => `${k}=${v}`).join('\u0000');
+    return memo.get(key) ?? remember(key, { kind: 'permissions', all: templates.map((t) => fillTemplate(t, vars)) });
   };
 }
 
