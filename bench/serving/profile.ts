@@ -10,7 +10,7 @@
  * or the bare floor's N processes) and the report splits server CPU by
  * process and thread, which is where a cluster's extra cost shows.
  *
- *   node bench/serving/profile.ts [--mode on|off|secure|bare] [--workers 1] [--seconds 8] [--connections 16] [--prof DIR]
+ *   node bench/serving/profile.ts [--mode on|off|secure|bare] [--workers 1] [--env MODELGATE_X=y] [--seconds 8] [--connections 16] [--prof DIR]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     prof: { type: 'string' },
     top: { type: 'string', default: '40' },
     workers: { type: 'string', default: '1' },
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 const mode = values.mode;
@@ -105,6 +106,8 @@ try {
     cli(dataDir, ['deploy', 'rf', '1', '--endpoint', 'rf']);
     const env: Record<string, string> = { MODELGATE_LOG_LEVEL: 'warn', MODELGATE_MONITORING__ENABLED: mode === 'off' ? 'false' : 'true' };
     if (mode !== 'off') Object.assign(env, { MODELGATE_MONITORING__PREDICTION_LOG__SAMPLE_PERCENT: '10', MODELGATE_MONITORING__DRIFT__INTERVAL: '10s' });
+    // Extra server settings (`--env MODELGATE_X=y`, repeatable), to switch one part off and see what it costs.
+    for (const kv of values.env) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
     if (mode === 'secure') {
       Object.assign(env, {
         MODELGATE_SECURITY__AUTH: 'required',

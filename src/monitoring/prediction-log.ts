@@ -49,6 +49,13 @@ function tensorJson(t: NamedTensor, rows: number): unknown {
   return rows === 1 ? r[0] : r;
 }
 
+/** Entries per endpoint, so a batch costs one counter update per endpoint rather than one per entry. */
+function perEndpoint(batch: readonly PredictionWrite[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of batch) counts.set(r.endpoint, (counts.get(r.endpoint) ?? 0) + 1);
+  return counts;
+}
+
 export class PredictionLog implements PredictionSink {
   readonly #o: PredictionLogOptions;
   readonly #d: PredictionLogDeps;
@@ -136,9 +143,9 @@ export class PredictionLog implements PredictionSink {
       const batch = this.#buffer.splice(0, this.#o.batchSize);
       try {
         await this.#d.store.insert(batch);
-        for (const r of batch) this.#d.metrics.logWritten.inc({ endpoint: r.endpoint });
+        for (const [endpoint, n] of perEndpoint(batch)) this.#d.metrics.logWritten.inc({ endpoint }, n);
       } catch (err) {
-        for (const r of batch) this.#d.metrics.logDropped.inc({ endpoint: r.endpoint });
+        for (const [endpoint, n] of perEndpoint(batch)) this.#d.metrics.logDropped.inc({ endpoint }, n);
         this.#d.onError?.(err);
         return;
       }
