@@ -63,6 +63,7 @@ export class PredictionLog implements PredictionSink {
   #buffer: PredictionWrite[] = [];
   #flushing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
+  #soon: NodeJS.Immediate | null = null;
   #lastPrune = 0;
 
   constructor(options: PredictionLogOptions, deps: PredictionLogDeps) {
@@ -127,7 +128,20 @@ export class PredictionLog implements PredictionSink {
       requestId: r.requestId, endpoint: r.endpoint, version: r.version, at: this.#d.iso(at), latencyMs: r.latencyMs,
       inputs: sealed, outputs: out, prediction: predicted === null ? null : predicted[0],
     });
-    if (this.#buffer.length >= this.#o.batchSize) void this.flush();
+    if (this.#buffer.length >= this.#o.batchSize) this.#flushSoon();
+  }
+
+  /**
+   * A full batch is written once the event loop has taken in the I/O already
+   * waiting, not inside the response hook that filled it: the (synchronous
+   * SQLite) insert then delays no request that had already arrived.
+   */
+  #flushSoon(): void {
+    if (this.#soon !== null || this.#flushing !== null) return;
+    this.#soon = setImmediate(() => {
+      this.#soon = null;
+      void this.flush();
+    });
   }
 
   /** Writes what is buffered; failures count every entry as dropped. Concurrent calls share one write. */
@@ -139,7 +153,9 @@ export class PredictionLog implements PredictionSink {
   }
 
   async #flushOnce(): Promise<void> {
-    while (this.#buffer.length > 0) {
+    for (let first = true; this.#buffer.length > 0; first = false) {
+      // Between batches of a backlog, requests waiting on the loop go first.
+      if (!first) await new Promise((resolve) => setImmediate(resolve));
       const batch = this.#buffer.splice(0, this.#o.batchSize);
       try {
         await this.#d.store.insert(batch);
@@ -170,6 +186,8 @@ export class PredictionLog implements PredictionSink {
   async close(): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
+    if (this.#soon !== null) clearImmediate(this.#soon);
+    this.#soon = null;
     await this.flush();
   }
 }
