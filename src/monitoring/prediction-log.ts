@@ -1,6 +1,7 @@
 /**
  * The prediction log: a sampled share (0–100 % per endpoint) of answered
- * requests, captured after the response is sent into a bounded buffer and
+ * requests, captured after the response is sent into a bounded buffer (by
+ * reference: each row is built in the flush, see prediction-entry.ts) and
  * written to the PredictionStore in batches by a timer, so a slow store never
  * holds up a request. A full buffer drops the entry and counts it. Sensitive
  * input fields (by feature name) are sealed with FieldCrypto (bound to the
@@ -8,12 +9,10 @@
  */
 import type { Rng } from '../lib/clock.ts';
 import { fail } from '../lib/errors.ts';
-import { outputRows } from '../inference/predictions.ts';
 import type { FieldCrypto } from '../security/field-crypto.ts';
 import type { PredictionStore, PredictionWrite } from '../store/prediction-store.ts';
-import type { NamedTensor } from '../runtime/tensor.ts';
 import type { ServingMetrics } from './metrics.ts';
-import { inputRows, summariseOutputs } from './outputs.ts';
+import { predictionEntry, type EntryPolicy } from './prediction-entry.ts';
 import type { AnsweredRequest, PredictionSink } from './request-monitor.ts';
 
 export interface PredictionLogOptions {
@@ -41,16 +40,10 @@ export interface PredictionLogDeps {
   readonly onError?: (err: unknown) => void;
 }
 
-/** The seal context of one field: a sealed value cannot be moved to another record or field. */
-export const fieldContext = (requestId: string): string => `prediction/${requestId}`;
-
-function tensorJson(t: NamedTensor, rows: number): unknown {
-  const r = outputRows(t, rows);
-  return rows === 1 ? r[0] : r;
-}
+export { fieldContext } from './prediction-entry.ts';
 
 /** Entries per endpoint, so a batch costs one counter update per endpoint rather than one per entry. */
-function perEndpoint(batch: readonly PredictionWrite[]): Map<string, number> {
+function perEndpoint(batch: readonly { readonly endpoint: string }[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const r of batch) counts.set(r.endpoint, (counts.get(r.endpoint) ?? 0) + 1);
   return counts;
@@ -59,8 +52,9 @@ function perEndpoint(batch: readonly PredictionWrite[]): Map<string, number> {
 export class PredictionLog implements PredictionSink {
   readonly #o: PredictionLogOptions;
   readonly #d: PredictionLogDeps;
-  readonly #sensitive: Set<string>;
-  #buffer: PredictionWrite[] = [];
+  readonly #policy: EntryPolicy;
+  /** Captured requests, by reference: their rows are built in the flush, off the response path. */
+  #buffer: { readonly request: AnsweredRequest; readonly at: number }[] = [];
   #flushing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #soon: NodeJS.Immediate | null = null;
@@ -75,7 +69,7 @@ export class PredictionLog implements PredictionSink {
     }
     this.#o = options;
     this.#d = deps;
-    this.#sensitive = new Set(options.sensitiveFields);
+    this.#policy = { sensitive: new Set(options.sensitiveFields), mode: options.sensitiveMode, crypto: deps.crypto, iso: deps.iso };
   }
 
   /** Starts the flush timer (the app calls this; tests may flush by hand). */
@@ -102,32 +96,7 @@ export class PredictionLog implements PredictionSink {
       this.#d.metrics.logDropped.inc({ endpoint: r.endpoint });
       return;
     }
-    const inputs = r.inputs ?? [];
-    const outputs = r.outputs ?? [];
-    const rows = inputs[0]?.shape[0] ?? 0;
-    const record: Record<string, unknown> = {};
-    const matrix = inputRows(inputs, r.features ?? null);
-    if (matrix !== null && r.features != null) {
-      for (let c = 0; c < matrix.columns; c++) {
-        const name = r.features[c];
-        if (this.#sensitive.has(name) && this.#o.sensitiveMode === 'drop') continue;
-        if (rows === 1) record[name] = matrix.get(0, c);
-        else record[name] = Array.from({ length: rows }, (_, i) => matrix.get(i, c));
-      }
-    } else {
-      for (const t of inputs) if (!(this.#sensitive.has(t.name) && this.#o.sensitiveMode === 'drop')) record[t.name] = tensorJson(t, rows);
-    }
-    const sealed = this.#d.crypto !== undefined && this.#o.sensitiveMode === 'encrypt' && this.#sensitive.size > 0
-      ? this.#d.crypto.sealFields(record, [...this.#sensitive], fieldContext(r.requestId))
-      : record;
-    const out: Record<string, unknown> = {};
-    for (const t of outputs) out[t.name] = tensorJson(t, rows);
-    const summary = rows === 1 ? summariseOutputs(outputs, 1) : null;
-    const predicted = summary?.labels ?? summary?.values ?? null;
-    this.#buffer.push({
-      requestId: r.requestId, endpoint: r.endpoint, version: r.version, at: this.#d.iso(at), latencyMs: r.latencyMs,
-      inputs: sealed, outputs: out, prediction: predicted === null ? null : predicted[0],
-    });
+    this.#buffer.push({ request: r, at });
     if (this.#buffer.length >= this.#o.batchSize) this.#flushSoon();
   }
 
@@ -152,11 +121,26 @@ export class PredictionLog implements PredictionSink {
     return this.#flushing;
   }
 
+  /** The rows of captured requests; one that cannot be turned into a row is dropped and counted, not the batch. */
+  #entries(taken: readonly { readonly request: AnsweredRequest; readonly at: number }[]): PredictionWrite[] {
+    const batch: PredictionWrite[] = [];
+    for (const c of taken) {
+      try {
+        batch.push(predictionEntry(c.request, c.at, this.#policy));
+      } catch (err) {
+        this.#d.metrics.logDropped.inc({ endpoint: c.request.endpoint });
+        this.#d.onError?.(err);
+      }
+    }
+    return batch;
+  }
+
   async #flushOnce(): Promise<void> {
     for (let first = true; this.#buffer.length > 0; first = false) {
       // Between batches of a backlog, requests waiting on the loop go first.
       if (!first) await new Promise((resolve) => setImmediate(resolve));
-      const batch = this.#buffer.splice(0, this.#o.batchSize);
+      const taken = this.#buffer.splice(0, this.#o.batchSize);
+      const batch = this.#entries(taken);
       try {
         await this.#d.store.insert(batch);
         for (const [endpoint, n] of perEndpoint(batch)) this.#d.metrics.logWritten.inc({ endpoint }, n);

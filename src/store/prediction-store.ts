@@ -20,7 +20,18 @@ export interface PredictionRecord {
   readonly feedbackAt: string | null;
 }
 
-export type PredictionWrite = Omit<PredictionRecord, 'feedback' | 'feedbackAt'>;
+/** JSON text already written (the prediction log writes common inputs straight from the tensor); stored as is. */
+export class JsonText {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+/** A row to insert: inputs as an object, or as the JSON text of one. */
+export type PredictionWrite = Omit<PredictionRecord, 'feedback' | 'feedbackAt' | 'inputs'> & {
+  readonly inputs: Readonly<Record<string, unknown>> | JsonText;
+};
 
 export type FeedbackResult =
   | { readonly kind: 'joined'; readonly requestId: string; readonly endpoint: string; readonly version: number }

@@ -3,7 +3,7 @@
  * `predictions` table; inputs and outputs as JSON text; paging by
  * (at_ms, request_id) so exports stream in a stable order.
  */
-import type { FeedbackResult, LabelledPair, PredictionQuery, PredictionRecord, PredictionStore, PredictionWrite } from './prediction-store.ts';
+import { JsonText, type FeedbackResult, type LabelledPair, type PredictionQuery, type PredictionRecord, type PredictionStore, type PredictionWrite } from './prediction-store.ts';
 import type { SqlRow, SqlValue } from './sql-driver.ts';
 import { SqlStore } from './sql-store.ts';
 
@@ -38,7 +38,7 @@ export class SqlPredictionStore extends SqlStore implements PredictionStore {
       const chunk = records.slice(i, i + 200);
       const params: SqlValue[] = [];
       for (const r of chunk) {
-        const inputs = JSON.stringify(r.inputs);
+        const inputs = r.inputs instanceof JsonText ? r.inputs.text : JSON.stringify(r.inputs);
         const outputs = JSON.stringify(r.outputs);
         params.push(r.requestId, r.endpoint, r.version, r.at, Date.parse(r.at), r.latencyMs, inputs, outputs,
           r.prediction === null ? null : JSON.stringify(r.prediction), inputs.length + outputs.length);
