@@ -104,6 +104,8 @@ export async function runRouted(router: Router, reply: FastifyReply, routed: Rou
 
 /** What the monitoring hook reads off a request once it is answered (set by the handlers). */
 interface Observed {
+  /** The `x-request-id` sent back (set by the monitoring hook when monitoring is on). */
+  requestId?: string;
   route?: Route;
   inputs?: readonly NamedTensor[];
   outputs?: readonly NamedTensor[];
@@ -157,7 +159,10 @@ export function installMonitoring(app: FastifyInstance, monitor: RequestMonitor)
   app.addHook('onRequest', (request, reply, done) => {
     if (request.method === 'POST') {
       const given = request.headers['x-request-id'];
-      reply.header('x-request-id', typeof given === 'string' && given.length > 0 && given.length <= 128 ? given : newId());
+      const requestId = typeof given === 'string' && given.length > 0 && given.length <= 128 ? given : newId();
+      reply.header('x-request-id', requestId);
+      // Kept on the request, so the response hook need not read the header back.
+      (request as Observable)[kObserved] = { requestId, route: undefined, inputs: undefined, outputs: undefined };
     }
     done();
   });
@@ -171,7 +176,7 @@ export function installMonitoring(app: FastifyInstance, monitor: RequestMonitor)
         const outputs = seen?.outputs;
         monitor.record({
           endpoint, version, protocol: protocolOf(request.url), status: reply.statusCode, latencyMs: reply.elapsedTime,
-          requestId: String(reply.getHeader('x-request-id') ?? request.id),
+          requestId: seen?.requestId ?? request.id,
           role: route === undefined ? undefined : roleOf(route, version),
           features: route?.model.features ?? null,
           inputs: seen?.inputs, outputs,

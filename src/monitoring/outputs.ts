@@ -19,7 +19,12 @@ const perRow = (t: NamedTensor, rows: number): boolean => t.shape[0] === rows &&
 
 function labelValues(t: NamedTensor): ArrayLike<number | string> {
   const d = t.data;
-  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Array.from(d, Number);
+  if (d instanceof BigInt64Array || d instanceof BigUint64Array) {
+    // A loop into a plain array: cheaper than Array.from with a mapper for the one or few rows of a request.
+    const out = new Array<number>(d.length);
+    for (let i = 0; i < d.length; i++) out[i] = Number(d[i]);
+    return out;
+  }
   return d as ArrayLike<number | string>;
 }
 
@@ -33,7 +38,8 @@ export function summariseOutputs(outputs: readonly NamedTensor[], rows: number):
     else if (scores === null && isFloat(t) && t.shape.length === 2 && t.shape[1] >= 2) {
       const k = t.shape[1];
       const d = t.data as Float32Array | Float64Array;
-      const s = new Float64Array(rows);
+      // A plain array: a typed array costs more to allocate than a request's few scores are worth.
+      const s = new Array<number>(rows);
       for (let r = 0; r < rows; r++) {
         if (k === 2) s[r] = d[r * 2 + 1];
         else {

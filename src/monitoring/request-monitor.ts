@@ -45,7 +45,13 @@ export interface RequestMonitorParts {
 
 /** The metric cells of one (endpoint, version, protocol). */
 interface SeriesCells {
+  readonly endpoint: string;
+  readonly version: number;
+  readonly protocol: Protocol;
   readonly codes: Map<number, CounterCell>;
+  /** The cell of the status last counted (nearly always 200). */
+  lastStatus: number;
+  lastCode: CounterCell | undefined;
   readonly duration: HistogramCell;
   readonly batchSize: HistogramCell;
   readonly queue: HistogramCell;
@@ -54,35 +60,47 @@ interface SeriesCells {
 export class RequestMonitor {
   readonly parts: RequestMonitorParts;
   readonly #series = new Map<string, SeriesCells>();
+  /** The series last recorded: a hit skips building a key string and a Map lookup. */
+  #last: SeriesCells | undefined;
 
   constructor(parts: RequestMonitorParts) {
     this.parts = parts;
   }
 
-  #cells(endpoint: string, version: string, protocol: Protocol): SeriesCells {
+  #cells(endpoint: string, version: number, protocol: Protocol): SeriesCells {
+    const last = this.#last;
+    if (last !== undefined && last.version === version && last.protocol === protocol && last.endpoint === endpoint) return last;
     const key = `${endpoint}\u0000${version}\u0000${protocol}`;
     let cells = this.#series.get(key);
     if (cells === undefined) {
       const m = this.parts.metrics;
+      const v = String(version);
       cells = {
-        codes: new Map(), duration: m.duration.cell(endpoint, version, protocol),
-        batchSize: m.batchSize.cell(endpoint, version), queue: m.queue.cell(endpoint, version),
+        endpoint, version, protocol, codes: new Map(), lastStatus: 0, lastCode: undefined,
+        duration: m.duration.cell(endpoint, v, protocol), batchSize: m.batchSize.cell(endpoint, v), queue: m.queue.cell(endpoint, v),
       };
       this.#series.set(key, cells);
     }
+    this.#last = cells;
     return cells;
   }
 
-  record(r: AnsweredRequest): void {
-    const { windows, metrics, sample, sink } = this.parts;
-    const version = String(r.version);
-    const cells = this.#cells(r.endpoint, version, r.protocol);
-    let code = cells.codes.get(r.status);
+  #code(cells: SeriesCells, status: number): CounterCell {
+    if (cells.lastStatus === status && cells.lastCode !== undefined) return cells.lastCode;
+    let code = cells.codes.get(status);
     if (code === undefined) {
-      code = metrics.requests.cell(r.endpoint, version, r.protocol, String(r.status));
-      cells.codes.set(r.status, code);
+      code = this.parts.metrics.requests.cell(cells.endpoint, String(cells.version), cells.protocol, String(status));
+      cells.codes.set(status, code);
     }
-    code.value++;
+    cells.lastStatus = status;
+    cells.lastCode = code;
+    return code;
+  }
+
+  record(r: AnsweredRequest): void {
+    const { windows, sample, sink } = this.parts;
+    const cells = this.#cells(r.endpoint, r.version, r.protocol);
+    this.#code(cells, r.status).value++;
     cells.duration.observe(r.latencyMs / 1000);
     if (r.queueMs !== undefined) cells.queue.observe(r.queueMs / 1000);
     if (r.version === 0) return;

@@ -153,6 +153,8 @@ export class LiveWindows implements WindowsReader {
   readonly #bucketMs: number;
   readonly #slots: number;
   readonly #series = new Map<string, Series>();
+  /** The series last recorded to: traffic mostly repeats it, and a hit skips building a key and a Map lookup. */
+  #last: Series | undefined;
 
   constructor(clock: Clock, options: LiveWindowsOptions = {}) {
     this.#clock = clock;
@@ -168,12 +170,15 @@ export class LiveWindows implements WindowsReader {
   }
 
   #get(endpoint: string, version: number): Series {
+    const last = this.#last;
+    if (last !== undefined && last.version === version && last.endpoint === endpoint) return last;
     const k = key(endpoint, version);
     let s = this.#series.get(k);
     if (s === undefined) {
       s = new Series(endpoint, version, this.#slots);
       this.#series.set(k, s);
     }
+    this.#last = s;
     return s;
   }
 
