@@ -3,46 +3,32 @@
 // `promtool check metrics` when promtool is installed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cli, fixture, serve, type Server } from './rollout-support.ts';
 
-const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
-const rf = new URL('../fixtures/models/breast_cancer_rf/model.onnx', import.meta.url).pathname;
 const infer = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 30], data: Array.from({ length: 30 }, (_, i) => i) }] });
 const promtool = spawnSync('promtool', ['--version']).status === 0;
 
 let dir: string;
-let primary: ChildProcess;
+let server: Server;
 let url: string;
-let log = '';
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'modelgate-mon-cluster-'));
-  const cli = (args: string[]): string => execFileSync(process.execPath, [main, '--data-dir', join(dir, 'data'), ...args], { encoding: 'utf8' });
-  cli(['models', 'create', 'rf']);
-  cli(['versions', 'register', 'rf', rf]);
-  cli(['deploy', 'rf', '1', '--endpoint', 'cancer']);
-  primary = spawn(process.execPath, [main, '--data-dir', join(dir, 'data'), 'serve', '--workers', '2', '--port', '0'], {
-    env: { ...process.env, MODELGATE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  primary.stdout?.on('data', (d: Buffer) => { log += d.toString(); });
-  primary.stderr?.on('data', (d: Buffer) => { log += d.toString(); });
-  for (let i = 0; i < 200 && !/listening on (http:\/\/\S+)/.test(log); i++) await sleep(100);
-  const m = /listening on (http:\/\/\S+)/.exec(log);
-  assert.ok(m, `server did not start: ${log}`);
-  url = m[1];
+  cli(dir, ['models', 'create', 'rf']);
+  cli(dir, ['versions', 'register', 'rf', fixture('breast_cancer_rf')]);
+  cli(dir, ['deploy', 'rf', '1', '--endpoint', 'cancer']);
+  server = await serve(dir, 2);
+  url = server.url;
   await sleep(1000);
 });
 
 after(async () => {
-  if (primary.exitCode === null) {
-    primary.kill('SIGTERM');
-    await once(primary, 'exit');
-  }
+  await server.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
