@@ -15,7 +15,7 @@ test('an aligned binary input is a view on the body, an unaligned one a single c
   const copied = tensorFromBytes('x', 'FP32', 4, odd.subarray(1)) as Float32Array;
   assert.deepEqual(Array.from(copied), Array.from(values));
   assert.notEqual(copied.buffer, odd.buffer);
-  assert.equal(copied.byteOffset, 0);
+  assert.equal(copied.byteOffset % 4, 0, 'the copy is aligned for its element type');
 });
 
 test('64-bit integers view an 8-aligned body and copy otherwise', () => {
