@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { isModelgateError, ModelgateError } from '../lib/errors.ts';
 import type { RequestMonitor } from '../monitoring/request-monitor.ts';
 import type { Protocol, VersionRole } from '../monitoring/windows.ts';
@@ -21,6 +22,33 @@ import { headerLengthName } from './v2-binary.ts';
 
 function jsonError(err: unknown): ModelgateError {
   return new ModelgateError('MG_INFERENCE_INVALID_REQUEST', { detail: `the body is not valid JSON (${(err as Error).message})` }, { cause: err });
+}
+
+/** The binary extension's JSON header length, or 0 for a plain body (a bad value is the codec's to refuse). */
+function binaryHeaderLength(request: FastifyRequest): number {
+  const n = Number(request.headers[headerLengthName]);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+/**
+ * Reads a request body into one buffer, placed so that the bytes after the
+ * binary extension's JSON header start 8-byte aligned: the tensor codecs can
+ * then view them as typed arrays without a second copy.
+ */
+async function readBody(payload: Readable, limit: number, headerLength: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of payload) {
+    total += (chunk as Buffer).length;
+    if (total > limit) throw new ModelgateError('MG_PAYLOAD_TOO_LARGE', { limit });
+    chunks.push(chunk as Buffer);
+  }
+  if (headerLength === 0) return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+  const pad = (8 - (headerLength % 8)) % 8;
+  const out = Buffer.allocUnsafeSlow(pad + total);
+  let at = pad;
+  for (const chunk of chunks) at += chunk.copy(out, at);
+  return out.subarray(pad);
 }
 
 /** Maps anything thrown while answering a data-plane request to a catalogue error. */
@@ -42,16 +70,18 @@ export function toDataPlaneError(err: unknown, bodyLimit: number): ModelgateErro
 export function installDataPlaneHttp(app: FastifyInstance, bodyLimit: number): void {
   installLazyRequestLogger(app);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+  app.addContentTypeParser('application/json', async (request: FastifyRequest, payload: Readable) => {
+    const body = await readBody(payload, bodyLimit, binaryHeaderLength(request));
     // The binary extension sends a JSON header followed by raw bytes: the codec splits it.
-    if (request.headers[headerLengthName] !== undefined) return done(null, body);
+    if (request.headers[headerLengthName] !== undefined) return body;
     try {
-      done(null, JSON.parse((body as Buffer).toString('utf8')));
+      return JSON.parse(body.toString('utf8'));
     } catch (err) {
-      done(jsonError(err), undefined);
+      throw jsonError(err);
     }
   });
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/octet-stream', (request: FastifyRequest, payload: Readable) =>
+    readBody(payload, bodyLimit, binaryHeaderLength(request)));
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
