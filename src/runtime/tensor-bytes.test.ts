@@ -29,3 +29,19 @@ test('64-bit integers view an 8-aligned body and copy otherwise', () => {
     assert.equal(out.buffer === body.buffer, (slice.byteOffset % 8) === 0);
   }
 });
+
+test('NaN and infinity are found at any position in FP32 and FP64; finite extremes pass', () => {
+  for (const Array_ of [Float32Array, Float64Array]) {
+    const datatype = Array_ === Float32Array ? 'FP32' : 'FP64';
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      for (const at of [0, 5, 99]) {
+        const values = new Array_(100).fill(1.5);
+        values[at] = bad;
+        assert.throws(() => tensorFromBytes('x', datatype, 100, new Uint8Array(values.buffer)), new RegExp(`element ${at} is`));
+      }
+    }
+    const extremes = Array_ === Float32Array ? [3.4e38, -3.4e38, 1e-45, -0] : [1.7976931348623157e308, -1.7976931348623157e308, 5e-324, -0];
+    const ok = new Array_(extremes);
+    assert.deepEqual(Array.from(tensorFromBytes('x', datatype, ok.length, new Uint8Array(ok.buffer)) as Float32Array), Array.from(ok));
+  }
+});

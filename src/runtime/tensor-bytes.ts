@@ -63,23 +63,22 @@ export function tensorFromBytes(
 }
 
 /**
- * Index of the first NaN or infinity, or -1. One monomorphic loop per array
- * type (a loop shared by both types runs several times slower), and `x - x`
- * is NaN exactly for NaN and ±infinity.
+ * Index of the first NaN or infinity, or -1, read from the bit pattern: the
+ * exponent bits all ones. The loop bound is read once: TurboFan re-reads a
+ * typed array's length each iteration otherwise, several times slower.
  */
 function firstNonFinite32(values: Float32Array): number {
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    if (x - x !== 0) return i;
-  }
+  const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
+  const n = bits.length;
+  for (let i = 0; i < n; i++) if ((bits[i] & 0x7f800000) === 0x7f800000) return i;
   return -1;
 }
 
 function firstNonFinite64(values: Float64Array): number {
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    if (x - x !== 0) return i;
-  }
+  // Little-endian: the high word (sign, exponent, top of the mantissa) is the second of each pair.
+  const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+  const n = words.length;
+  for (let i = 1; i < n; i += 2) if ((words[i] & 0x7ff00000) === 0x7ff00000) return (i - 1) / 2;
   return -1;
 }
 
