@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { isModelgateError } from '../lib/errors.ts';
 import { runRegistryStoreSuite } from './registry-store.suite.ts';
 import { dropPostgresSchema, openPostgresRegistryStore } from './postgres/registry-store.ts';
-import { numberPlaceholders } from './postgres/driver.ts';
+import { numberParams } from './postgres/driver.ts';
 
 const url = process.env.MODELGATE_TEST_DATABASE_URL;
 const skip = url ? false : 'MODELGATE_TEST_DATABASE_URL is not set';
@@ -14,8 +14,8 @@ if (url) after(() => dropPostgresSchema(url, schema));
 
 runRegistryStoreSuite('postgres', () => openPostgresRegistryStore(url!, { schema }), { skip });
 
-test('placeholders are numbered in order', () => {
-  assert.equal(numberPlaceholders('a = ? AND (b, c) > (?, ?)'), 'a = $1 AND (b, c) > ($2, $3)');
+test('parameter markers are numbered in order', () => {
+  assert.equal(numberParams('a = ? AND (b, c) > (?, ?)'), 'a = $1 AND (b, c) > ($2, $3)');
 });
 
 test('several stores migrating one new schema at once do not collide', { skip }, async () => {

@@ -1,7 +1,7 @@
 /**
  * The seam between the shared SQL registry store and a database. SQLite and
  * PostgreSQL each provide a driver; the store's queries are written once with
- * `?` placeholders and the few dialect differences (JSON field access, row
+ * `?` parameter markers and the few dialect differences (JSON field access, row
  * locks) come from the dialect object.
  */
 
@@ -9,7 +9,7 @@ export type SqlValue = string | number | null;
 export type SqlRow = Readonly<Record<string, unknown>>;
 
 export interface SqlExecutor {
-  /** Runs one statement; `?` placeholders are bound to params in order. */
+  /** Runs one statement; `?` parameter markers are bound to params in order. */
   query(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
 }
 

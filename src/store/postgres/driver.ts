@@ -1,5 +1,5 @@
 /**
- * SqlDriver over a `pg` Pool. Queries use `?` placeholders (rewritten to
+ * SqlDriver over a `pg` Pool. Queries use `?` parameter markers (rewritten to
  * `$n`); an optional schema isolates one store from another in the same
  * database (tests use a random one). Migrations run under a transaction-level
  * advisory lock so replicas starting together do not collide. Connection
@@ -26,8 +26,8 @@ const UNAVAILABLE = new Set([
 ]);
 const CONFLICT = new Set(['40001', '40P01']);
 
-/** Rewrites `?` placeholders to PostgreSQL's `$1, $2, …`. */
-export function numberPlaceholders(sql: string): string {
+/** Rewrites `?` parameter markers to PostgreSQL's `$1, $2, …`. */
+export function numberParams(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
 }
@@ -74,7 +74,7 @@ export class PostgresDriver implements SqlDriver {
 
   async query(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
     try {
-      return (await this.#pool.query(numberPlaceholders(sql), params as SqlValue[])).rows as SqlRow[];
+      return (await this.#pool.query(numberParams(sql), params as SqlValue[])).rows as SqlRow[];
     } catch (err) {
       throw translate(err);
     }
@@ -91,7 +91,7 @@ export class PostgresDriver implements SqlDriver {
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.#connect();
     const tx: SqlExecutor = {
-      query: async (sql, params = []) => (await client.query(numberPlaceholders(sql), params as SqlValue[])).rows as SqlRow[],
+      query: async (sql, params = []) => (await client.query(numberParams(sql), params as SqlValue[])).rows as SqlRow[],
     };
     let broken: Error | undefined;
     try {
