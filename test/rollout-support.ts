@@ -11,6 +11,14 @@ const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
 export const fixture = (name: string, file = 'model.onnx'): string => new URL(`../fixtures/models/${name}/${file}`, import.meta.url).pathname;
 
 /** test.csv rows of the breast-cancer data set (30 features), without the header. */
+/** Share of test.csv rows on which breast_cancer_rf and breast_cancer_rf_weak predict the same label (from expected.json). */
+export function offlineAgreement(): number {
+  const labels = (name: string): number[] => (JSON.parse(readFileSync(fixture(name, 'expected.json'), 'utf8')) as { label: number[] }).label;
+  const strong = labels('breast_cancer_rf');
+  const weak = labels('breast_cancer_rf_weak');
+  return strong.filter((l, i) => l === weak[i]).length / strong.length;
+}
+
 export function testRows(): number[][] {
   const lines = readFileSync(fixture('breast_cancer_rf', 'test.csv'), 'utf8').trim().split(/\r?\n/);
   return lines.slice(1).map((l) => l.split(',').slice(0, 30).map(Number));

@@ -7,8 +7,7 @@ import type { Command } from 'commander';
 import type { DemoResult } from '../app/demo.ts';
 import { cliConfig, globalOptions, withRegistry } from './context.ts';
 import { createPrinter } from './output.ts';
-import { deployRemote } from './deploy.ts';
-import { serverTarget } from './server-call.ts';
+import { withDeployer } from './deploy.ts';
 import { port } from './parse.ts';
 import { serveUntilSignal, serverFlags } from './serve.ts';
 
@@ -33,22 +32,7 @@ function examples(url: string): string {
 /** Deploys each demo model to an endpoint of its own name (on the server with --url, else on the data directory). */
 async function deployDemo(cmd: Command, results: readonly DemoResult[]): Promise<void> {
   const { deployDemoModels } = await import('../app/demo.ts');
-  const config = cliConfig(globalOptions(cmd));
-  if (config.url) {
-    const server = serverTarget(config);
-    await deployDemoModels(results, (input) => deployRemote(server, input));
-    return;
-  }
-  const { openServices } = await import('../app/services.ts');
-  const { openDataPlane } = await import('../app/data-plane.ts');
-  const services = await openServices(config);
-  const dataPlane = openDataPlane(config, services);
-  try {
-    await deployDemoModels(results, (input) => dataPlane.endpoints.deploy(input, { actor: config.user, reason: 'modelgate demo' }));
-  } finally {
-    await dataPlane.close();
-    await services.close();
-  }
+  await withDeployer(cliConfig(globalOptions(cmd)), 'modelgate demo', (deploy) => deployDemoModels(results, deploy));
 }
 
 export function registerDemoCommand(program: Command): void {

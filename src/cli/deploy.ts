@@ -9,6 +9,7 @@
  * (the endpoint must exist; its model is the one rolled out).
  */
 import type { Command } from 'commander';
+import type { Config } from '../config/load.ts';
 import { ModelgateError } from '../lib/errors.ts';
 import type { DeployInput, EndpointView } from '../rollout/endpoints.ts';
 import { globalOptions, cliConfig } from './context.ts';
@@ -16,7 +17,7 @@ import { createPrinter, type Printer } from './output.ts';
 import { csvList, nonNegativeInt, positiveInt, versionRef } from './parse.ts';
 import { withRollouts } from './rollout-client.ts';
 import { showRollout } from './rollout.ts';
-import { serverCall, serverTarget, type ServerTarget } from './server-call.ts';
+import { serverCall, serverTarget } from './server-call.ts';
 
 const STRATEGIES = ['direct', 'canary', 'blue-green', 'shadow'];
 
@@ -65,9 +66,28 @@ function batchingOf(o: DeployFlags): DeployInput['batching'] {
   };
 }
 
-/** POST /api/v1/endpoints on a server; its catalogue errors come back as ModelgateError. */
-export function deployRemote(server: ServerTarget, input: DeployInput): Promise<EndpointView> {
-  return serverCall<EndpointView>(server, 'POST', '/endpoints', input);
+export type Deploy = (input: DeployInput) => Promise<EndpointView>;
+
+/**
+ * Runs fn with a way to point endpoints at versions: POST /api/v1/endpoints on
+ * the server (--url), or the data plane opened on the data directory (it
+ * proves the version loads; a server on that directory picks it up at start).
+ */
+export async function withDeployer<T>(config: Config, reason: string | undefined, fn: (deploy: Deploy) => Promise<T>): Promise<T> {
+  if (config.url) {
+    const server = serverTarget(config);
+    return fn((input) => serverCall<EndpointView>(server, 'POST', '/endpoints', input));
+  }
+  const { openServices } = await import('../app/services.ts');
+  const { openDataPlane } = await import('../app/data-plane.ts');
+  const services = await openServices(config);
+  const dataPlane = openDataPlane(config, services);
+  try {
+    return await fn((input) => dataPlane.endpoints.deploy(input, { actor: config.user, ...(reason ? { reason } : {}) }));
+  } finally {
+    await dataPlane.close();
+    await services.close();
+  }
 }
 
 function show(printer: Printer, e: EndpointView): void {
@@ -106,19 +126,6 @@ export function registerDeployCommand(program: Command): void {
         return;
       }
       const input: DeployInput = { name: o.endpoint, model, version, batching: batchingOf(o) };
-      if (config.url) {
-        show(printer, await deployRemote(serverTarget(config), input));
-        return;
-      }
-      const { openServices } = await import('../app/services.ts');
-      const { openDataPlane } = await import('../app/data-plane.ts');
-      const services = await openServices(config);
-      const dataPlane = openDataPlane(config, services);
-      try {
-        show(printer, await dataPlane.endpoints.deploy(input, { actor: config.user }));
-      } finally {
-        await dataPlane.close();
-        await services.close();
-      }
+      show(printer, await withDeployer(config, undefined, (deploy) => deploy(input)));
     });
 }
