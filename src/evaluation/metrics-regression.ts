@@ -17,7 +17,7 @@ export interface RegressionMetrics {
 
 const EPS = 2.220446049250313e-16;
 
-export function regressionMetrics(yTrue: readonly number[], yPred: readonly number[]): RegressionMetrics {
+export function regressionMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): RegressionMetrics {
   const n = yTrue.length;
   if (n === 0 || yPred.length !== n) {
     fail('MG_EVAL_METRIC_UNDEFINED', { metric: 'regression metrics', detail: `${n} targets and ${yPred.length} predictions` });
@@ -27,7 +27,7 @@ export function regressionMetrics(yTrue: readonly number[], yPred: readonly numb
   let pct = 0;
   let zeros = 0;
   let mean = 0;
-  for (const y of yTrue) mean += y;
+  for (let i = 0; i < n; i++) mean += yTrue[i]!;
   mean /= n;
   let ssTot = 0;
   for (let i = 0; i < n; i++) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { isModelgateError } from '../lib/errors.ts';
-import { classificationMetrics, regressionMetrics } from './metrics.ts';
+import { classificationMetrics, regressionMetrics, rocAucBinary } from './metrics.ts';
 
 type Expected = Record<string, number | number[] | number[][]>;
 interface Case { name: string; task: 'classification' | 'regression'; labels?: number[]; y_true: number[]; y_pred: number[]; proba?: number[][]; expected: Expected }
@@ -44,4 +44,23 @@ test('mismatched inputs and unknown labels are clear errors', () => {
   bad(() => regressionMetrics([], []));
   assert.equal(regressionMetrics([3, 3], [3, 3]).r2, 1);
   assert.equal(regressionMetrics([3, 3], [3, 4]).r2, 0);
+});
+
+test('flat probabilities give the same metrics as rows, and the AUC equals the pairwise count with ties at any size', () => {
+  for (const c of cases.filter((x) => x.task === 'classification' && x.proba !== undefined)) {
+    const rows = classificationMetrics({ yTrue: c.y_true, yPred: c.y_pred, labels: c.labels!, probabilities: c.proba });
+    const flat = classificationMetrics({ yTrue: c.y_true, yPred: c.y_pred, labels: c.labels!, probabilities: Float64Array.from(c.proba!.flat()) });
+    assert.deepEqual(flat, rows);
+  }
+  for (const n of [50, 10_000]) {
+    // Scores on a coarse grid so that many tie, −0 and +0 among them.
+    const scores = Array.from({ length: n }, (_, i) => (i % 7 === 0 ? -0 : ((i * 7919) % 97) / 96));
+    const positive = scores.map((_, i) => (i * 104729) % 3 === 0);
+    let wins = 0;
+    const pos = scores.filter((_, i) => positive[i]);
+    const neg = scores.filter((_, i) => !positive[i]);
+    for (const p of pos) for (const q of neg) wins += p > q ? 1 : p === q ? 0.5 : 0;
+    near(rocAucBinary(positive, scores), wins / (pos.length * neg.length), `auc of ${n}`);
+  }
+  assert.throws(() => classificationMetrics({ yTrue: [0, 1], yPred: [0, 1], labels: [0, 1], probabilities: new Float64Array(6) }), (err) => isModelgateError(err, 'MG_EVAL_METRIC_UNDEFINED'));
 });

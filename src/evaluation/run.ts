@@ -19,7 +19,7 @@ import { classificationMetrics, regressionMetrics, type ClassLabel } from './met
 import type { ModelSource } from './model-source.ts';
 import { createPredictor } from './predictor.ts';
 import { scanDataset, type ScanResult } from './scan.ts';
-import type { DriftHistogram, DriftOutcome, EvaluationResult, RocCurve } from './types.ts';
+import type { DriftHistogram, DriftOutcome, EvaluationResult } from './types.ts';
 
 export interface EvaluateOptions {
   readonly version: VersionRecord;
@@ -46,40 +46,16 @@ export interface EvaluateOptions {
   readonly onData?: (data: ColumnData) => void;
 }
 
-function rocCurve(positive: readonly boolean[], scores: ArrayLike<number>, maxPoints = 200): RocCurve {
-  const order = Array.from(scores, (s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]);
-  const P = positive.filter(Boolean).length;
-  const N = positive.length - P;
-  const fpr = [0];
-  const tpr = [0];
-  let tp = 0;
-  let fp = 0;
-  for (let i = 0; i < order.length; i++) {
-    if (positive[order[i]![1]]) tp++;
-    else fp++;
-    if (i + 1 < order.length && order[i + 1]![0] === order[i]![0]) continue;
-    fpr.push(N === 0 ? 0 : fp / N);
-    tpr.push(P === 0 ? 0 : tp / P);
-  }
-  if (fpr.length <= maxPoints) return { fpr, tpr };
-  const step = (fpr.length - 1) / (maxPoints - 1);
-  const idx = Array.from({ length: maxPoints }, (_, i) => Math.round(i * step));
-  return { fpr: idx.map((i) => fpr[i]!), tpr: idx.map((i) => tpr[i]!) };
-}
-
 function taskMetrics(scan: ScanResult): Pick<EvaluationResult, 'metrics' | 'labels' | 'confusionMatrix' | 'roc'> {
-  const n = scan.data.rows;
   if (scan.predictor.task === 'regression') {
     const m = regressionMetrics(scan.yTrue.map(Number), Array.from(scan.values!));
     return { metrics: { ...m } };
   }
   const probs = scan.probabilities;
-  const k = probs === undefined ? 0 : probs.length / n;
   const labels: ClassLabel[] = scan.predictor.classLabels !== undefined && probs !== undefined
     ? [...scan.predictor.classLabels]
     : [...new Set([...scan.yTrue, ...scan.classes!].map(String))].sort().map((s) => (scan.yTrue.some((y) => y === Number(s)) ? Number(s) : s));
-  const rows = probs === undefined ? undefined : Array.from({ length: n }, (_, r) => Array.from(probs.subarray(r * k, (r + 1) * k)));
-  const m = classificationMetrics({ yTrue: scan.yTrue, yPred: scan.classes!, labels, ...(rows ? { probabilities: rows } : {}) });
+  const m = classificationMetrics({ yTrue: scan.yTrue, yPred: scan.classes!, labels, ...(probs ? { probabilities: probs } : {}) });
   const metrics: Record<string, number> = {};
   for (const [key, value] of Object.entries(m)) if (typeof value === 'number') metrics[key] = value;
   for (const c of m.perClass) {
@@ -87,8 +63,7 @@ function taskMetrics(scan: ScanResult): Pick<EvaluationResult, 'metrics' | 'labe
     metrics[`recall_class_${c.label}`] = c.recall;
     metrics[`f1_class_${c.label}`] = c.f1;
   }
-  const roc = probs !== undefined && k === 2 ? rocCurve(scan.yTrue.map((y) => String(y) === String(labels[1])), Array.from({ length: n }, (_, r) => probs[r * 2 + 1]!)) : undefined;
-  return { metrics, labels, confusionMatrix: m.confusionMatrix, ...(roc ? { roc } : {}) };
+  return { metrics, labels, confusionMatrix: m.confusionMatrix, ...(m.roc ? { roc: m.roc } : {}) };
 }
 
 function drift(version: VersionRecord, scan: ScanResult, label: string): DriftOutcome {
