@@ -71,10 +71,27 @@ export async function* readDataset(file: string, options: ReadDatasetOptions = {
   options.onProgress?.({ bytesRead: totalBytes, totalBytes, rows });
 }
 
+/** A column's values with null for missing (booleans as text). */
+export type Cells = (number | string | null)[];
+
+/** A column: numbers in a Float64Array (NaN for missing, every other value finite), or cells. */
+export type Column = Float64Array | Cells;
+
 export interface ColumnData {
   readonly columns: string[];
   readonly rows: number;
-  readonly values: Record<string, (number | string | null)[]>;
+  readonly values: Record<string, Column>;
+}
+
+/** A column as cells; a numeric column is converted (NaN to null), cells are returned as they are. */
+export function columnCells(column: Column): readonly (number | string | null)[] {
+  if (!(column instanceof Float64Array)) return column;
+  const out = new Array<number | null>(column.length);
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i]!;
+    out[i] = Number.isNaN(v) ? null : v;
+  }
+  return out;
 }
 
 /** Appends a batch column's first `rows` values in ColumnData's form (null for missing, booleans as text). */
@@ -91,7 +108,7 @@ export function appendColumn(target: (number | string | null)[], source: BatchCo
 }
 
 /** CSV and TSV straight into columns, without a row object per record. */
-async function loadCsvColumns(file: string, format: 'csv' | 'tsv', options: ReadDatasetOptions): Promise<ColumnData> {
+async function loadCsvColumns(file: string, format: 'csv' | 'tsv', options: ReadDatasetOptions): Promise<ColumnData & { readonly values: Record<string, Cells> }> {
   let columns: string[] = [];
   let values: Record<string, (number | string | null)[]> = {};
   let rows = 0;
@@ -120,7 +137,7 @@ async function loadCsvColumns(file: string, format: 'csv' | 'tsv', options: Read
  * Loads a whole data set into columns. Booleans become the strings "true" and
  * "false" (they are categories to statistics); keys a JSONL row lacks are null.
  */
-export async function loadColumns(file: string, options: ReadDatasetOptions = {}): Promise<ColumnData> {
+export async function loadColumns(file: string, options: ReadDatasetOptions = {}): Promise<ColumnData & { readonly values: Record<string, Cells> }> {
   const format = datasetFormat(file, options.format);
   if (format === 'csv' || format === 'tsv') return loadCsvColumns(file, format, options);
   const columns: string[] = [];

@@ -96,3 +96,13 @@ test('an inferred suite round-trips through YAML and passes on its own data set,
   const shifted: ColumnData = { ...train, values: { ...train.values, [train.columns[0]!]: train.values[train.columns[0]!]!.map((v) => (v as number) * 3) } };
   assert.equal(runSuite(loaded, shifted, clock).success, false);
 });
+
+test('numeric columns held as Float64Arrays (NaN for missing) give the same results as cells', () => {
+  const typed: ColumnData = { ...data, values: { ...data.values, id: Float64Array.from([1, 2, 3, 3, 5, 6]), age: Float64Array.from([30, NaN, 45, 130, -1, 50]) } };
+  const expectations = [
+    { expect: 'between', column: 'age', min: 0, max: 120 }, { expect: 'not_null', column: 'age' }, { expect: 'unique', column: 'id' },
+    { expect: 'type', column: 'age', type: 'number' }, { expect: 'in_set', column: 'id', values: [1, 2, 3] },
+  ] as const;
+  for (const e of expectations) assert.deepEqual(checkExpectation(e, typed, clock), checkExpectation(e, data, clock));
+  assert.deepEqual(inferSuite(typed), inferSuite(data));
+});

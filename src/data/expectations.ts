@@ -6,7 +6,7 @@
  * unexpected_percent (of non-missing values) and the first 20 unexpected values.
  */
 import type { Clock } from '../lib/clock.ts';
-import type { ColumnData } from './dataset.ts';
+import { columnCells, type ColumnData } from './dataset.ts';
 
 export type ValueType = 'number' | 'string' | 'boolean';
 type Mostly = { readonly mostly?: number };
@@ -103,8 +103,9 @@ export function checkExpectation(expectation: Expectation, data: ColumnData, clo
     default:
       break;
   }
-  const values = data.values[e.column];
-  if (values === undefined) return missingColumn(e, e.column, data);
+  const column = data.values[e.column];
+  if (column === undefined) return missingColumn(e, e.column, data);
+  const values = columnCells(column);
   switch (e.expect) {
     case 'not_null':
       return columnResult(e, values, (v) => v === null, true);

@@ -13,7 +13,7 @@ import { parse, stringify } from 'yaml';
 import type { Clock } from '../lib/clock.ts';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import { fail } from '../lib/errors.ts';
-import type { ColumnData } from './dataset.ts';
+import { columnCells, type ColumnData } from './dataset.ts';
 import { checkExpectation, type Expectation, type ExpectationResult } from './expectations.ts';
 
 export interface Suite {
@@ -138,7 +138,7 @@ export function inferSuite(data: ColumnData, name?: string): Suite {
     { expect: 'row_count_between', min: Math.floor(data.rows / 2), max: data.rows * 2 },
   ];
   for (const column of data.columns) {
-    const values = data.values[column]!;
+    const values = columnCells(data.values[column]!);
     const present = values.filter((v) => v !== null);
     if (present.length === values.length) expectations.push({ expect: 'not_null', column });
     else if (present.length > 0) expectations.push({ expect: 'not_null', column, mostly: Math.floor((100 * present.length) / values.length) / 100 });

@@ -35,6 +35,7 @@ export function sturgesEdges(min: number, max: number, n: number): number[] {
  * until the edges hold the value, so any sorted edges give exact counts.
  */
 export function histogramCounts(values: ArrayLike<unknown>, edges: readonly number[]): number[] {
+  if (values instanceof Float64Array) return numberHistogram(values, edges);
   const bins = edges.length - 1;
   const counts = new Array<number>(bins).fill(0);
   const lo = edges[0]!;
@@ -49,6 +50,27 @@ export function histogramCounts(values: ArrayLike<unknown>, edges: readonly numb
     counts[b]!++;
   }
   return counts;
+}
+
+/** histogramCounts for a Float64Array (NaN is outside every bin), with typed counts. */
+function numberHistogram(values: Float64Array, edgeList: readonly number[]): number[] {
+  const edges = Float64Array.from(edgeList);
+  const bins = edges.length - 1;
+  const counts = new Float64Array(bins);
+  const lo = edges[0]!;
+  const hi = edges[bins]!;
+  const scale = hi > lo ? bins / (hi - lo) : 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(v >= lo && v <= hi)) continue;
+    // Within the edges (v - lo) * scale lies in [0, bins], so truncation is the floor.
+    let b = ((v - lo) * scale) | 0;
+    if (b > bins - 1) b = bins - 1;
+    while (b > 0 && v < edges[b]!) b--;
+    while (b < bins - 1 && v >= edges[b + 1]!) b++;
+    counts[b]!++;
+  }
+  return Array.from(counts);
 }
 
 /** Replaces empty shares by Evidently's small value: min(non-zero)/1e6 when that minimum is ≤ 1e-4, else 1e-4. */

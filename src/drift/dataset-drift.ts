@@ -20,9 +20,12 @@ import { finiteValues, sortedCopy } from './sort.ts';
 import { normalisedByStd, populationStd, wassersteinSorted } from './wasserstein.ts';
 import { zTestCounts } from './z-test.ts';
 
+/** A column of values with null for missing, or of numbers with NaN for missing. */
+export type ColumnValues = readonly (number | string | boolean | null)[] | Float64Array;
+
 export interface Columns {
   readonly columns: readonly string[];
-  readonly values: Readonly<Record<string, readonly (number | string | boolean | null)[]>>;
+  readonly values: Readonly<Record<string, ColumnValues>>;
 }
 
 export interface DriftOptions {
@@ -72,14 +75,23 @@ function lazySorted(values: Float64Array): () => Float64Array {
   return () => (sorted ??= sortedCopy(values));
 }
 
-function rawSide(values: readonly (number | string | boolean | null)[], numeric: boolean): Side {
+function rawSide(values: ColumnValues, numeric: boolean): Side {
   if (numeric) {
     const finite = finiteValues(values);
-    // The standard deviation is summed in the data's own order, as numpy sums it.
-    const std = finite.length > 0 ? populationStd(finite) : 0;
-    return { kind: 'numeric', values: finite, sorted: lazySorted(finite), rows: finite.length, std };
+    let std: number | undefined;
+    return {
+      kind: 'numeric', values: finite, sorted: lazySorted(finite), rows: finite.length,
+      // Summed in the data's own order, as numpy sums it; only a reference's is ever read.
+      get std() {
+        return (std ??= finite.length > 0 ? populationStd(finite) : 0);
+      },
+    };
   }
-  const present = values.filter((v) => v !== null && !(typeof v === 'number' && !Number.isFinite(v))).map(String);
+  const present: string[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== null && !(typeof v === 'number' && !Number.isFinite(v))) present.push(String(v));
+  }
   return { kind: 'categorical', counts: countCategories(present), rows: present.length };
 }
 
@@ -186,8 +198,8 @@ function isProfile(reference: Columns | ReferenceProfile): reference is Referenc
   return 'features' in reference;
 }
 
-function columnIsNumeric(values: readonly (number | string | boolean | null)[]): boolean {
-  return values.every((v) => v === null || typeof v === 'number');
+function columnIsNumeric(values: ColumnValues): boolean {
+  return values instanceof Float64Array || values.every((v) => v === null || typeof v === 'number');
 }
 
 /** Compares current data with a reference, column by column. */

@@ -114,3 +114,13 @@ test('a profile reference agrees with raw data, and options are checked', async 
   const empty = detectDrift(raw, { columns: ['mean_radius'], values: { mean_radius: [null, null] } }, { columns: ['mean_radius'] });
   assert.deepEqual(empty.skipped, [{ column: 'mean_radius', reason: 'no values in the current data' }]);
 });
+
+test('numeric columns as Float64Arrays (NaN for missing) drift exactly as cells do, against raw data and a profile', async () => {
+  const current = await loadColumns(DRIFTED);
+  const typed = { columns: current.columns, values: Object.fromEntries(current.columns.map((c) => [c, Float64Array.from(current.values[c]!, (v) => (v === null ? NaN : (v as number)))])) };
+  typed.values.mean_area![3] = NaN;
+  const cells = { columns: current.columns, values: { ...current.values, mean_area: current.values.mean_area!.map((v, i) => (i === 3 ? null : v)) } };
+  for (const reference of [await loadColumns(TRAIN), await buildReferenceProfile(TRAIN, { label: 'target' })]) {
+    assert.deepEqual(detectDrift(reference, typed, { exclude: ['target'] }), detectDrift(reference, cells, { exclude: ['target'] }));
+  }
+});

@@ -25,8 +25,9 @@ function gcd(a: number, b: number): number {
 
 /**
  * Finds, for any x, the index of the first of the sorted distinct values
- * `u[0..k)` that is not below x: a grid of equal cells over [u0, u(k-1)]
- * narrows the range, a binary search within it finishes.
+ * `u[0..k)` that is not below x: a grid of equal cells over [u0, u(k-1)],
+ * most of them holding no value, gives the answer or a narrow range that a
+ * binary search finishes.
  */
 class LowerBound {
   readonly #u: Float64Array;
@@ -37,7 +38,7 @@ class LowerBound {
   constructor(u: Float64Array, k: number) {
     this.#u = u;
     this.#k = k;
-    const cells = Math.max(1, Math.min(4 * k, 1 << 16));
+    const cells = Math.max(1, Math.min(16 * k, 1 << 16));
     const span = u[k - 1]! - u[0]!;
     this.#scale = span > 0 && Number.isFinite(span) ? cells / span : 0;
     // start[c]: the lower bound of cell c's left end, so cell c's values have theirs in [start[c], start[c + 1]].
@@ -55,14 +56,15 @@ class LowerBound {
   find(x: number): number {
     const u = this.#u;
     const k = this.#k;
-    if (!(x > u[0]!)) return this.#search(x, 0, k);
+    if (!(x > u[0]!) || this.#scale === 0) return this.#search(x, 0, k);
     if (x > u[k - 1]!) return k;
-    const cells = this.#start.length - 1;
-    const c = Math.floor((x - u[0]!) * this.#scale);
-    // Widened by a cell each side for rounding; checked, and searched in full when the guess was wrong.
-    const lo = this.#start[Math.min(cells, Math.max(0, c - 1))]!;
-    const hi = c + 2 <= cells ? this.#start[c + 2]! : k;
-    const t = this.#search(x, lo, hi);
+    const start = this.#start;
+    // x lies in (u0, u(k-1)], so the product lies in (0, cells] and truncation is the floor.
+    const c = Math.min(start.length - 2, ((x - u[0]!) * this.#scale) | 0);
+    const lo = start[c]!;
+    const hi = start[c + 1]!;
+    // Most cells hold no value: the answer is then their start. A cell guessed wrong by rounding is caught here and searched in full.
+    const t = lo === hi ? lo : this.#search(x, lo, hi);
     if ((t === 0 || u[t - 1]! < x) && (t === k || u[t]! >= x)) return t;
     return this.#search(x, 0, k);
   }

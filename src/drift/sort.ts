@@ -12,13 +12,28 @@ const BITS = 11;
 const BUCKETS = 1 << BITS;
 const MASK = BUCKETS - 1;
 
-/** The finite values of a sample, in their original order, as a new Float64Array (one pass). */
+/** The finite values of a sample, in their original order, as a Float64Array (a Float64Array with nothing to drop is returned as it is). */
 export function finiteValues(values: ArrayLike<unknown>): Float64Array {
+  if (values instanceof Float64Array) return finiteNumbers(values);
   const out = new Float64Array(values.length);
   let at = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v === 'number' && v - v === 0) out[at++] = v;
+  }
+  return at === out.length ? out : out.slice(0, at);
+}
+
+/** The array itself when every value is finite (callers only read it), else a copy without the others. */
+function finiteNumbers(values: Float64Array): Float64Array {
+  let all = true;
+  for (let i = 0; i < values.length && all; i++) all = values[i]! - values[i]! === 0;
+  if (all) return values;
+  const out = new Float64Array(values.length);
+  let at = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v - v === 0) out[at++] = v;
   }
   return at === out.length ? out : out.slice(0, at);
 }

@@ -33,3 +33,8 @@ test('regression gets per-group errors and a note instead of parity', () => {
   assert.equal(r.demographic_parity_ratio, undefined);
   assert.match(r.note!, /binary classifiers/);
 });
+
+test('a numeric group column with NaN for missing groups as cells with null do', () => {
+  const base = { column: 'g', task: 'classification' as const, yTrue: [0, 1, 1, 0], yPred: [0, 1, 0, 0], labels: [0, 1] };
+  assert.deepEqual(fairness({ ...base, groups: Float64Array.from([1, NaN, 1, 2]) }), fairness({ ...base, groups: [1, null, 1, 2] }));
+});

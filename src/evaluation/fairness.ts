@@ -13,9 +13,10 @@ export const MISSING_GROUP = '(missing)';
 
 export interface FairnessInput {
   readonly column: string;
-  readonly groups: readonly (number | string | null)[];
+  /** Group of each row; null (or NaN in a numeric column) is missing. */
+  readonly groups: ArrayLike<number | string | null>;
   readonly task: Task;
-  readonly yTrue: readonly (ClassLabel | number)[];
+  readonly yTrue: ArrayLike<ClassLabel | number>;
   /** Predicted classes (classification) or values (regression). */
   readonly yPred: ArrayLike<ClassLabel | number>;
   /** Class labels in probability order; binary parity uses the second as positive. */
@@ -26,12 +27,13 @@ const spread = (xs: readonly number[]): number => (xs.length === 0 ? 0 : Math.ma
 
 export function fairness(input: FairnessInput): FairnessResult {
   const index = new Map<string, number[]>();
-  input.groups.forEach((g, i) => {
-    const key = g === null ? MISSING_GROUP : String(g);
+  for (let i = 0; i < input.groups.length; i++) {
+    const g = input.groups[i]!;
+    const key = g === null || Number.isNaN(g) ? MISSING_GROUP : String(g);
     let rows = index.get(key);
     if (rows === undefined) index.set(key, (rows = []));
     rows.push(i);
-  });
+  }
   const binary = input.task === 'classification' && input.labels !== undefined && input.labels.length === 2;
   const positive = binary ? String(input.labels![1]) : undefined;
   const groups: GroupMetrics[] = [];

@@ -46,15 +46,21 @@ export interface EvaluateOptions {
   readonly onData?: (data: ColumnData) => void;
 }
 
+/** Labels when the model names none: every true and predicted label, sorted as text; numbers where the data has them as numbers. */
+function observedLabels(yTrue: ArrayLike<number | string>, classes: readonly ClassLabel[]): ClassLabel[] {
+  const seen = new Set<number | string>(Array.from(yTrue));
+  return [...new Set([...seen, ...classes].map(String))].sort().map((s) => (seen.has(Number(s)) ? Number(s) : s));
+}
+
 function taskMetrics(scan: ScanResult): Pick<EvaluationResult, 'metrics' | 'labels' | 'confusionMatrix' | 'roc'> {
   if (scan.predictor.task === 'regression') {
-    const m = regressionMetrics(scan.yTrue.map(Number), Array.from(scan.values!));
+    const m = regressionMetrics(scan.yTrue instanceof Float64Array ? scan.yTrue : Float64Array.from(scan.yTrue, Number), scan.values!);
     return { metrics: { ...m } };
   }
   const probs = scan.probabilities;
   const labels: ClassLabel[] = scan.predictor.classLabels !== undefined && probs !== undefined
     ? [...scan.predictor.classLabels]
-    : [...new Set([...scan.yTrue, ...scan.classes!].map(String))].sort().map((s) => (scan.yTrue.some((y) => y === Number(s)) ? Number(s) : s));
+    : observedLabels(scan.yTrue, scan.classes!);
   const m = classificationMetrics({ yTrue: scan.yTrue, yPred: scan.classes!, labels, ...(probs ? { probabilities: probs } : {}) });
   const metrics: Record<string, number> = {};
   for (const [key, value] of Object.entries(m)) if (typeof value === 'number') metrics[key] = value;

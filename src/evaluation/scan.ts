@@ -9,7 +9,7 @@
  */
 import type { BatchColumn } from '../data/csv-batches.ts';
 import { readCsvColumnsWithRetry } from '../data/csv-batches.ts';
-import type { ColumnData, DatasetProgress, Value } from '../data/dataset.ts';
+import type { Cells, Column, ColumnData, DatasetProgress, Value } from '../data/dataset.ts';
 import { appendColumn, datasetFormat, readDataset } from '../data/dataset.ts';
 import { fail } from '../lib/errors.ts';
 import type { ClassLabel } from './metrics.ts';
@@ -30,7 +30,8 @@ export interface ScanOptions {
 export interface ScanResult {
   readonly predictor: Predictor;
   readonly data: ColumnData;
-  readonly yTrue: (number | string)[];
+  /** The label column (no value missing). */
+  readonly yTrue: ArrayLike<number | string>;
   readonly classes?: ClassLabel[];
   readonly probabilities?: Float32Array | Float64Array;
   readonly values?: Float64Array;
@@ -66,11 +67,31 @@ function labelValue(column: ScanColumn, r: number): number | string | null {
   return typeof v === 'boolean' ? String(v) : v;
 }
 
+const NO_VALUES: ScanColumn = { type: 'values', values: [] };
+
+/** A numeric column kept whole, grown by batches. */
+class NumberColumn {
+  #values = new Float64Array(1024);
+  length = 0;
+
+  append(source: Float64Array, n: number): void {
+    this.#values = grow(this.#values, this.length + n);
+    this.#values.set(n === source.length ? source : source.subarray(0, n), this.length);
+    this.length += n;
+  }
+
+  get values(): Float64Array {
+    return this.#values.subarray(0, this.length);
+  }
+}
+
 /** The state of one pass; a pass that must start again (a CSV type conflict) is dropped for a fresh one. */
 class Scan {
   readonly #options: ScanOptions;
   readonly columns: string[] = [];
-  readonly values: Record<string, (number | string | null)[]> = {};
+  /** Each column either numbers (from typed batch columns) or cells. */
+  readonly #cells: Record<string, Cells> = {};
+  readonly #numbers: Record<string, NumberColumn> = {};
   predictor: Predictor | undefined;
   #features: string[] = [];
   #width = 0;
@@ -78,7 +99,6 @@ class Scan {
   #mean = new Float64Array(0);
   #m2 = new Float64Array(0);
   rows = 0;
-  readonly yTrue: (number | string)[] = [];
   readonly #pending: Promise<BatchPrediction>[] = [];
   readonly done: BatchPrediction[] = [];
 
@@ -91,10 +111,27 @@ class Scan {
   }
 
   addColumn(name: string): void {
-    if (this.values[name] !== undefined) return;
-    // A literal empty array starts with packed elements, so numbers pushed later stay unboxed.
-    this.values[name] = this.rows === 0 ? [] : new Array<number | string | null>(this.rows).fill(null);
+    if (this.columns.includes(name)) return;
     this.columns.push(name);
+  }
+
+  /** Where a batch column's values go: numbers stay typed in a column that has only had numbers. */
+  #target(name: string, column: ScanColumn): NumberColumn | Cells {
+    const cells = this.#cells[name];
+    if (cells !== undefined) return cells;
+    const numbers = this.#numbers[name];
+    if (numbers !== undefined && column.type === 'number') return numbers;
+    if (numbers === undefined && column.type === 'number' && this.rows === 0) return (this.#numbers[name] = new NumberColumn());
+    // A literal empty array starts with packed elements, so numbers pushed later stay unboxed.
+    const out: Cells = this.rows === 0 ? [] : numbers === undefined ? new Array<number | string | null>(this.rows).fill(null) : Array.from(numbers.values, (v) => (Number.isNaN(v) ? null : v));
+    delete this.#numbers[name];
+    return (this.#cells[name] = out);
+  }
+
+  get values(): Record<string, Column> {
+    const out: Record<string, Column> = {};
+    for (const name of this.columns) out[name] = this.#numbers[name]?.values ?? this.#cells[name] ?? new Array<null>(this.rows).fill(null);
+    return out;
   }
 
   #start(): Predictor {
@@ -144,8 +181,9 @@ class Scan {
     const before = this.rows;
     for (const [j, name] of names.entries()) {
       const column = columns[j]!;
-      const target = this.values[name]!;
-      if (column.type !== 'values') appendColumn(target, column, n);
+      const target = this.#target(name, column);
+      if (target instanceof NumberColumn) target.append(column.values as Float64Array, n);
+      else if (column.type !== 'values') appendColumn(target, column, n);
       else {
         for (let r = 0; r < n; r++) {
           const v = column.values[r] ?? null;
@@ -154,12 +192,12 @@ class Scan {
       }
     }
     this.rows += n;
+    // A column this batch lacks is missing in its rows.
     for (const name of this.columns) {
-      const column = this.values[name]!;
-      while (column.length < this.rows) column.push(null);
+      if (this.#numbers[name]?.length === this.rows) continue;
+      const cells = this.#target(name, NO_VALUES) as Cells;
+      while (cells.length < this.rows) cells.push(null);
     }
-    const label = columns[names.indexOf(this.#options.label)]!;
-    for (let r = 0; r < n; r++) this.yTrue.push(labelValue(label, r)!);
     const width = this.#width;
     const matrix = predictor.allocate(n);
     for (let j = 0; j < width; j++) {
@@ -259,7 +297,8 @@ export async function scanDataset(options: ScanOptions): Promise<ScanResult> {
   const { rows, done } = scan;
   const data: ColumnData = { columns: scan.columns, rows, values: scan.values };
   const keptRows = Math.min(rows, options.keepRows);
-  const base = { predictor, data, yTrue: scan.yTrue, kept: scan.kept, keptRows, stds: scan.stds };
+  const yTrue = data.values[options.label] as ArrayLike<number | string>;
+  const base = { predictor, data, yTrue, kept: scan.kept, keptRows, stds: scan.stds };
   if (predictor.task === 'regression') {
     const out = new Float64Array(rows);
     let at = 0;
