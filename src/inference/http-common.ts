@@ -30,25 +30,52 @@ function binaryHeaderLength(request: FastifyRequest): number {
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
-/**
- * Reads a request body into one buffer, placed so that the bytes after the
- * binary extension's JSON header start 8-byte aligned: the tensor codecs can
- * then view them as typed arrays without a second copy.
- */
-async function readBody(payload: Readable, limit: number, headerLength: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of payload) {
-    total += (chunk as Buffer).length;
-    if (total > limit) throw new ModelgateError('MG_PAYLOAD_TOO_LARGE', { limit });
-    chunks.push(chunk as Buffer);
-  }
-  if (headerLength === 0) return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+type BodyDone = (err: Error | null, body?: Buffer) => void;
+
+/** One buffer holding the chunks, placed so that the bytes after a binary extension header of `headerLength` start 8-byte aligned. */
+function assemble(chunks: readonly Buffer[], total: number, headerLength: number): Buffer {
+  if (headerLength === 0) return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   const pad = (8 - (headerLength % 8)) % 8;
   const out = Buffer.allocUnsafeSlow(pad + total);
   let at = pad;
   for (const chunk of chunks) at += chunk.copy(out, at);
   return out.subarray(pad);
+}
+
+/**
+ * Reads a request body into one buffer, placed so that the bytes after the
+ * binary extension's JSON header start 8-byte aligned: the tensor codecs can
+ * then view them as typed arrays without a second copy. Listeners and a
+ * callback rather than an async iterator: this runs on every request.
+ */
+function readBody(payload: Readable, limit: number, headerLength: number, done: BodyDone): void {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const stop = (): void => {
+    payload.removeListener('data', onData);
+    payload.removeListener('end', onEnd);
+    payload.removeListener('error', onError);
+  };
+  function onData(chunk: Buffer): void {
+    total += chunk.length;
+    if (total > limit) {
+      stop();
+      done(new ModelgateError('MG_PAYLOAD_TOO_LARGE', { limit }));
+      return;
+    }
+    chunks.push(chunk);
+  }
+  function onEnd(): void {
+    stop();
+    done(null, assemble(chunks, total, headerLength));
+  }
+  function onError(err: Error): void {
+    stop();
+    done(err);
+  }
+  payload.on('data', onData);
+  payload.on('end', onEnd);
+  payload.on('error', onError);
 }
 
 /** Maps anything thrown while answering a data-plane request to a catalogue error. */
@@ -70,18 +97,21 @@ export function toDataPlaneError(err: unknown, bodyLimit: number): ModelgateErro
 export function installDataPlaneHttp(app: FastifyInstance, bodyLimit: number): void {
   installLazyRequestLogger(app);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', async (request: FastifyRequest, payload: Readable) => {
-    const body = await readBody(payload, bodyLimit, binaryHeaderLength(request));
-    // The binary extension sends a JSON header followed by raw bytes: the codec splits it.
-    if (request.headers[headerLengthName] !== undefined) return body;
-    try {
-      return JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw jsonError(err);
-    }
+  app.addContentTypeParser('application/json', (request: FastifyRequest, payload: Readable, done: (err: Error | null, body?: unknown) => void) => {
+    readBody(payload, bodyLimit, binaryHeaderLength(request), (err, body) => {
+      // The binary extension sends a JSON header followed by raw bytes: the codec splits it.
+      if (err !== null || request.headers[headerLengthName] !== undefined) return done(err, body);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body!.toString('utf8'));
+      } catch (e) {
+        return done(jsonError(e));
+      }
+      done(null, parsed);
+    });
   });
-  app.addContentTypeParser('application/octet-stream', (request: FastifyRequest, payload: Readable) =>
-    readBody(payload, bodyLimit, binaryHeaderLength(request)));
+  app.addContentTypeParser('application/octet-stream', (request: FastifyRequest, payload: Readable, done: BodyDone) =>
+    readBody(payload, bodyLimit, binaryHeaderLength(request), done));
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
