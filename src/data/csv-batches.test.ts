@@ -110,3 +110,23 @@ test('numbers parsed from bytes equal Number() on their text', async () => {
   const got = await byBatches(path, { batchRows: 777 });
   assert.deepEqual(got.v, values.map(Number));
 });
+
+test('all-numeric files read by the whole-record path equal the row reader, its errors included', async () => {
+  const forms = (x: number, i: number): string => [String(x), x.toFixed(i % 12), x.toExponential(i % 5), '', 'NA', ` ${x}`, `+${Math.abs(x)}`, '-0', '1234567890.5', '0.0000000001234', '123456789012345678'][i % 11]!;
+  const lines = ['a,b,c'];
+  for (let i = 0; i < 2000; i++) {
+    const x = Math.sin(i) * 10 ** ((i % 12) - 6);
+    lines.push(`${x},${forms(x, i)},${i % 7 === 0 ? -i : i / 8}`);
+  }
+  for (const eol of ['\n', '\r\n']) {
+    const path = await file(lines.join(eol) + eol);
+    const expected = await byRows(path);
+    for (const chunkBytes of [7, 64, 1000, 1 << 20]) {
+      assert.deepEqual(await byBatches(path, { chunkBytes, batchRows: 333 }), expected, `${JSON.stringify(eol)} in chunks of ${chunkBytes}`);
+    }
+  }
+  const bad = await file([...lines.slice(0, 1500), '1,2', ...lines.slice(1500)].join('\n'));
+  for (const chunkBytes of [7, 1000, 1 << 20]) {
+    await assert.rejects(byBatches(bad, { chunkBytes }), (err) => isModelgateError(err, 'MG_DATA_INVALID') && /row 1500 \(line 1501\) has 2 fields, the header has 3/.test(err.message));
+  }
+});
