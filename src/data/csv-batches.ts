@@ -42,9 +42,11 @@ export interface CsvBatchOptions {
 /** A value later in the file breaks the type inferred from its first chunk. */
 export class CsvTypeConflict extends Error {
   readonly column: string;
+  readonly row: number;
   constructor(column: string, row: number) {
     super(`column "${column}" changes type at row ${row}`);
     this.column = column;
+    this.row = row;
   }
 }
 

@@ -39,6 +39,8 @@ export interface EvaluateOptions {
   readonly seed?: number;
   /** Only task metrics: what a baseline comparison needs. */
   readonly metricsOnly?: boolean;
+  /** Parse a CSV file in a worker thread beside inference (default: files of 32 MiB or more). */
+  readonly readInThread?: boolean;
   /** A high-resolution timer in milliseconds (default performance.now). */
   readonly now?: () => number;
   readonly onProgress?: (progress: DatasetProgress) => void;
@@ -98,10 +100,12 @@ export async function evaluateVersion(options: EvaluateOptions): Promise<Evaluat
   const batchSize = options.batchSize ?? 1024;
   const checkRows = options.metricsOnly ? 0 : options.checkRows ?? 10_000;
   const file = await options.source.open(version);
+  // The runtime keeps its default threads even while a worker parses: one intra-op thread was faster on two cores,
+  // but a tree ensemble then sums in another order and its outputs (and metrics) change.
   const session = await ModelSession.load(file.path, { label: target });
   try {
     const scan = await scanDataset({
-      file: options.file, label, batchSize, keepRows: checkRows, target, onProgress: options.onProgress,
+      file: options.file, label, batchSize, keepRows: checkRows, target, onProgress: options.onProgress, readInThread: options.readInThread,
       predictor: (columns) => {
         for (const g of groupBy) {
           if (!columns.includes(g)) fail('MG_EVAL_DATA_MISMATCH', { file: options.file, target, detail: `group column "${g}" is not among the columns ${columns.join(', ')}` });
@@ -118,8 +122,9 @@ export async function evaluateVersion(options: EvaluateOptions): Promise<Evaluat
     };
     if (options.metricsOnly) return { ...base, fairness: [], drift: { kind: 'unavailable', reason: 'not computed for a baseline' }, durationMs: now() - started };
     const seed = options.seed ?? 42;
-    const { latency, determinism } = await latencyAndDeterminism(scan.predictor, scan.kept, scan.keptRows, { singleRows: options.latencyRows ?? 200, batchSize, now });
-    const robust = await robustness(scan.predictor, scan.kept, scan.keptRows, { stds: scan.stds, noiseScale: options.noiseScale ?? 0.05, rng: seededRng(seed), seed, batchSize });
+    const predictor = scan.predictor;
+    const { latency, determinism } = await latencyAndDeterminism(predictor, scan.kept, scan.keptRows, { singleRows: options.latencyRows ?? 200, batchSize, now });
+    const robust = await robustness(predictor, scan.kept, scan.keptRows, { stds: scan.stds, noiseScale: options.noiseScale ?? 0.05, rng: seededRng(seed), seed, batchSize });
     const sanity = outputSanity(scan.probabilities, scan.data.rows);
     const groups = groupBy.map((column) => fairness({
       column, groups: scan.data.values[column]!, task: scan.predictor.task, yTrue: scan.yTrue,

@@ -9,6 +9,8 @@
  */
 import type { BatchColumn } from '../data/csv-batches.ts';
 import { readCsvColumnsWithRetry } from '../data/csv-batches.ts';
+import { readCsvColumnsInThread } from '../data/csv-batches-thread.ts';
+import { fileSize } from '../data/read-chunks.ts';
 import type { Cells, Column, ColumnData, DatasetProgress, Value } from '../data/dataset.ts';
 import { appendColumn, datasetFormat, readDataset } from '../data/dataset.ts';
 import { fail } from '../lib/errors.ts';
@@ -25,6 +27,24 @@ export interface ScanOptions {
   /** Builds the predictor once the columns are known. */
   readonly predictor: (columns: readonly string[]) => Predictor;
   readonly onProgress?: (progress: DatasetProgress) => void;
+  /** Parse CSV in a worker thread while the model runs here (default: for files of 32 MiB or more). */
+  readonly readInThread?: boolean;
+}
+
+const THREAD_FROM_BYTES = 32 << 20;
+
+/**
+ * Whether a scan parses `file` in a worker thread: CSV and TSV, when asked,
+ * else from 32 MiB. False for a file that cannot be read: the scan reports that.
+ */
+async function readsInThread(file: string, requested?: boolean): Promise<boolean> {
+  try {
+    const format = datasetFormat(file);
+    if (format !== 'csv' && format !== 'tsv') return false;
+    return requested ?? (await fileSize(file)) >= THREAD_FROM_BYTES;
+  } catch {
+    return false;
+  }
 }
 
 export interface ScanResult {
@@ -69,19 +89,27 @@ function labelValue(column: ScanColumn, r: number): number | string | null {
 
 const NO_VALUES: ScanColumn = { type: 'values', values: [] };
 
-/** A numeric column kept whole, grown by batches. */
+/** A numeric column kept whole: the batches' arrays held as they come, joined once at the end. */
 class NumberColumn {
-  #values = new Float64Array(1024);
+  readonly #parts: Float64Array[] = [];
   length = 0;
 
   append(source: Float64Array, n: number): void {
-    this.#values = grow(this.#values, this.length + n);
-    this.#values.set(n === source.length ? source : source.subarray(0, n), this.length);
+    this.#parts.push(n === source.length ? source : source.subarray(0, n));
     this.length += n;
   }
 
   get values(): Float64Array {
-    return this.#values.subarray(0, this.length);
+    if (this.#parts.length !== 1) {
+      const out = new Float64Array(this.length);
+      let at = 0;
+      for (const part of this.#parts) {
+        out.set(part, at);
+        at += part.length;
+      }
+      this.#parts.splice(0, this.#parts.length, out);
+    }
+    return this.#parts[0] ?? new Float64Array(0);
   }
 }
 
@@ -253,7 +281,8 @@ async function scanCsv(options: ScanOptions, delimiter: string): Promise<Scan> {
     names = header;
     header.forEach((name) => scan.addColumn(name));
   };
-  await readCsvColumnsWithRetry(options.file, { delimiter, batchRows: options.batchSize, onBytes, onHeader }, async (batches) => {
+  const inThread = await readsInThread(options.file, options.readInThread);
+  await (inThread ? readCsvColumnsInThread : readCsvColumnsWithRetry)(options.file, { delimiter, batchRows: options.batchSize, onBytes, onHeader }, async (batches) => {
     try {
       for await (const batch of batches) await scan.add(names, batch.columns, batch.rows);
       await scan.finish();
