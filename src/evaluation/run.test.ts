@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { buildReferenceProfile } from '../data/profile.ts';
 import { isModelgateError } from '../lib/errors.ts';
 import type { VersionRecord } from '../store/registry-types.ts';
@@ -52,5 +53,22 @@ test('bad data read in a worker thread is reported as it is here', async () => {
       });
     }
     assert.equal(messages[1], messages[0]);
+  }
+});
+
+test('Parquet, read by columns, evaluates exactly as the same rows from CSV', async () => {
+  const lines = readFileSync(`${BC}/test.csv`, 'utf8').trim().split(/\r?\n/);
+  const header = lines[0]!.split(',');
+  const rows = lines.slice(1).map((l) => l.split(',').map(Number));
+  const columnData = header.map((name, j) => ({ name, data: Float64Array.from(rows, (r) => r[j]!), type: 'DOUBLE' as const, nullable: j % 2 === 0 }));
+  const parquet = join(dir, 'test.parquet');
+  await writeFile(parquet, new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize: 37 })));
+  const fromCsv = await evaluateVersion({ version, source, file: `${BC}/test.csv`, label: 'target', batchSize: 50 });
+  const { dataset: a, ...csvRest } = untimed(fromCsv) as { dataset: { file: string } };
+  for (const readInThread of [false, true]) {
+    const fromParquet = await evaluateVersion({ version, source, file: parquet, label: 'target', batchSize: 50, readInThread });
+    const { dataset: b, ...parquetRest } = untimed(fromParquet) as { dataset: { file: string } };
+    assert.deepEqual(parquetRest, csvRest);
+    assert.deepEqual({ ...b, file: a.file }, a);
   }
 });

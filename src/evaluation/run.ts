@@ -39,7 +39,7 @@ export interface EvaluateOptions {
   readonly seed?: number;
   /** Only task metrics: what a baseline comparison needs. */
   readonly metricsOnly?: boolean;
-  /** Parse a CSV file in a worker thread beside inference (default: files of 32 MiB or more). */
+  /** Read a CSV, TSV or Parquet file in a worker thread beside inference (default: files of 32 MiB or more). */
   readonly readInThread?: boolean;
   /** A high-resolution timer in milliseconds (default performance.now). */
   readonly now?: () => number;

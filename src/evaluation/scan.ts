@@ -1,15 +1,17 @@
 /**
  * The one streaming pass of an evaluation: the data set is read in batches of
- * columns (CSV and TSV straight from bytes into Float64Arrays, other formats
- * from rows), each batch's features are placed into a model input matrix (by
- * the version's feature names) and sent to the model while reading goes on,
- * with at most two batches in flight. Columns are kept for metrics, fairness,
- * data-quality checks and drift; the first rows' features are kept for the
- * in-memory checks.
+ * columns (CSV and TSV straight from bytes into Float64Arrays, Parquet by
+ * row-group columns, JSON Lines from rows; large files in a worker thread, so
+ * that parsing runs while the model does), each batch's features are placed
+ * into a model input matrix (by the version's feature names) and sent to the
+ * model. Columns are kept for metrics, fairness, data-quality checks and
+ * drift, numeric ones as Float64Arrays; the first rows' features are kept for
+ * the in-memory checks.
  */
 import type { BatchColumn } from '../data/csv-batches.ts';
 import { readCsvColumnsWithRetry } from '../data/csv-batches.ts';
-import { readCsvColumnsInThread } from '../data/csv-batches-thread.ts';
+import { readCsvColumnsInThread, readParquetColumnsInThread } from '../data/read-in-thread.ts';
+import { joinColumns, readParquetColumns, type ParquetColumn } from '../data/parquet.ts';
 import { fileSize } from '../data/read-chunks.ts';
 import type { Cells, Column, ColumnData, DatasetProgress, Value } from '../data/dataset.ts';
 import { appendColumn, datasetFormat, readDataset } from '../data/dataset.ts';
@@ -27,20 +29,19 @@ export interface ScanOptions {
   /** Builds the predictor once the columns are known. */
   readonly predictor: (columns: readonly string[]) => Predictor;
   readonly onProgress?: (progress: DatasetProgress) => void;
-  /** Parse CSV in a worker thread while the model runs here (default: for files of 32 MiB or more). */
+  /** Read CSV, TSV or Parquet in a worker thread while the model runs here (default: for files of 32 MiB or more). */
   readonly readInThread?: boolean;
 }
 
 const THREAD_FROM_BYTES = 32 << 20;
 
 /**
- * Whether a scan parses `file` in a worker thread: CSV and TSV, when asked,
- * else from 32 MiB. False for a file that cannot be read: the scan reports that.
+ * Whether a scan reads `file` in a worker thread: CSV, TSV and Parquet, when
+ * asked, else from 32 MiB. False for a file that cannot be read: the scan reports that.
  */
 async function readsInThread(file: string, requested?: boolean): Promise<boolean> {
   try {
-    const format = datasetFormat(file);
-    if (format !== 'csv' && format !== 'tsv') return false;
+    if (datasetFormat(file) === 'jsonl') return false;
     return requested ?? (await fileSize(file)) >= THREAD_FROM_BYTES;
   } catch {
     return false;
@@ -294,6 +295,64 @@ async function scanCsv(options: ScanOptions, delimiter: string): Promise<Scan> {
   return scan;
 }
 
+function sliceColumn(column: ParquetColumn, from: number, to: number): ParquetColumn {
+  return column instanceof Float64Array ? column.subarray(from, to) : column.slice(from, to);
+}
+
+/** Rows [from, to) of a column as a batch column. */
+function rowsOf(column: ParquetColumn, from: number, to: number): ScanColumn {
+  return column instanceof Float64Array ? { type: 'number', values: column.subarray(from, to) } : { type: 'values', values: column.slice(from, to) };
+}
+
+/** Parquet by columns, one row group at a time, sent to the model in batches of batchSize whatever the groups' sizes. */
+async function scanParquet(options: ScanOptions): Promise<Scan> {
+  const scan = new Scan(options);
+  const size = options.batchSize;
+  let names: readonly string[] = [];
+  // Rows of earlier groups that did not fill a batch.
+  let rest: ParquetColumn[] = [];
+  let restRows = 0;
+  let rows = 0;
+  let totalBytes = 0;
+  try {
+    const onColumns = (found: readonly string[]): void => found.forEach((name) => scan.addColumn(name));
+    const onBytes = (bytesRead: number, total: number): void => {
+      totalBytes = total;
+      options.onProgress?.({ bytesRead, totalBytes, rows });
+    };
+    const inThread = await readsInThread(options.file, options.readInThread);
+    for await (const group of (inThread ? readParquetColumnsInThread : readParquetColumns)(options.file, { onColumns, onBytes })) {
+      rows += group.rows;
+      // Columns first found in a later group are missing in the rows before it.
+      const extra = group.names.filter((name) => !names.includes(name));
+      if (extra.length > 0 && restRows > 0) rest = [...rest, ...extra.map(() => new Array<null>(restRows).fill(null))];
+      names = [...names, ...extra];
+      const columns = names.map((name) => {
+        const at = group.names.indexOf(name);
+        return at >= 0 ? group.columns[at]! : new Array<null>(group.rows).fill(null);
+      });
+      let at = 0;
+      if (restRows > 0) {
+        at = Math.min(size - restRows, group.rows);
+        rest = columns.map((c, j) => joinColumns([rest[j]!, sliceColumn(c, 0, at)]));
+        restRows += at;
+        if (restRows < size) continue;
+        await scan.add(names, rest.map((c) => rowsOf(c, 0, size)), size);
+        restRows = 0;
+      }
+      for (; at + size <= group.rows; at += size) await scan.add(names, columns.map((c) => rowsOf(c, at, at + size)), size);
+      rest = columns.map((c) => sliceColumn(c, at, group.rows));
+      restRows = group.rows - at;
+    }
+    if (restRows > 0) await scan.add(names, rest.map((c) => rowsOf(c, 0, restRows)), restRows);
+    await scan.finish();
+  } finally {
+    await scan.settle();
+  }
+  options.onProgress?.({ bytesRead: totalBytes, totalBytes, rows });
+  return scan;
+}
+
 async function scanRows(options: ScanOptions): Promise<Scan> {
   const scan = new Scan(options);
   const names: string[] = [];
@@ -320,7 +379,9 @@ async function scanRows(options: ScanOptions): Promise<Scan> {
 
 export async function scanDataset(options: ScanOptions): Promise<ScanResult> {
   const format = datasetFormat(options.file);
-  const scan = format === 'csv' || format === 'tsv' ? await scanCsv(options, format === 'tsv' ? '\t' : ',') : await scanRows(options);
+  const scan = format === 'csv' || format === 'tsv' ? await scanCsv(options, format === 'tsv' ? '\t' : ',')
+    : format === 'parquet' ? await scanParquet(options)
+    : await scanRows(options);
   const predictor = scan.predictor;
   if (predictor === undefined) return scan.mismatch('it has no rows');
   const { rows, done } = scan;

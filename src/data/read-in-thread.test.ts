@@ -3,9 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { isModelgateError } from '../lib/errors.ts';
 import { readCsvColumnsWithRetry, type CsvBatchOptions } from './csv-batches.ts';
-import { readCsvColumnsInThread } from './csv-batches-thread.ts';
+import { readParquetColumns, type ParquetColumns } from './parquet.ts';
+import { readCsvColumnsInThread, readParquetColumnsInThread } from './read-in-thread.ts';
 import { appendColumn } from './dataset.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'mg-csv-thread-'));
@@ -77,4 +79,30 @@ test('a consumer that fails stops the worker and its error comes through', async
   await assert.rejects(readCsvColumnsInThread(path, { batchRows: 10, window: 2 }, async (batches) => {
     for await (const b of batches) if (b.rows > 0) throw new Error('stop here');
   }), /stop here/);
+});
+
+test('Parquet row groups from a worker thread equal those read here, errors included', async () => {
+  const n = 3000;
+  const columnData = [
+    { name: 'x', data: Float64Array.from({ length: n }, (_, i) => i / 7), type: 'DOUBLE' as const, nullable: false },
+    { name: 's', data: Array.from({ length: n }, (_, i) => (i % 3 === 0 ? null : `v${i % 5}`)), type: 'STRING' as const },
+  ];
+  const path = join(dir, 'a.parquet');
+  await writeFile(path, new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize: 1000 })));
+  const read = async (groups: AsyncGenerator<ParquetColumns>): Promise<ParquetColumns[]> => {
+    const out: ParquetColumns[] = [];
+    for await (const g of groups) out.push(g);
+    return out;
+  };
+  const progress: unknown[][] = [[], []];
+  const [here, there] = await Promise.all([
+    read(readParquetColumns(path, { onBytes: (...a) => progress[0]!.push(a), onColumns: (c) => progress[0]!.push(c) })),
+    read(readParquetColumnsInThread(path, { onBytes: (...a) => progress[1]!.push(a), onColumns: (c) => progress[1]!.push(c) })),
+  ]);
+  assert.equal(here.length, 3);
+  assert.deepEqual(there, here);
+  assert.deepEqual(progress[1], progress[0]);
+  const fake = await file('not parquet');
+  const error = async (groups: AsyncGenerator<ParquetColumns>): Promise<unknown> => read(groups).then(() => 'no error', (err) => (isModelgateError(err) ? [err.code, err.message] : err));
+  assert.deepEqual(await error(readParquetColumnsInThread(fake)), await error(readParquetColumns(fake)));
 });
