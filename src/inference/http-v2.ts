@@ -72,7 +72,7 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app, { router }) =
       : decodeV2Header(body, route.model, route.limits);
     const outputs = await runRouted(router, reply, routed, decoded.inputs, decoded.outputs);
     const response = encodeV2Response(route.model, decoded, outputs);
-    if (response.kind === 'json') return response.body;
+    if (response.kind === 'json') return reply.type('application/json; charset=utf-8').send(response.body);
     reply.header(headerLengthName, String(response.headerLength));
     reply.type('application/octet-stream');
     return reply.send(response.body);

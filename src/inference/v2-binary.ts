@@ -9,7 +9,7 @@ import { fail } from '../lib/errors.ts';
 import type { NamedTensor } from '../runtime/tensor.ts';
 import { tensorToBytes } from '../runtime/tensor-bytes.ts';
 import { parseJsonBody, type InputLimits, type ServedModel } from './served-model.ts';
-import { decodeV2Header, encodeV2Json, type V2Request, type V2ResponseJson } from './v2-json.ts';
+import { decodeV2Header, encodeV2Json, encodeV2JsonText, type V2Request, type V2ResponseJson } from './v2-json.ts';
 
 export const headerLengthName = 'inference-header-content-length';
 
@@ -34,10 +34,10 @@ export function decodeV2Binary(body: Uint8Array, headerLength: unknown, model: S
 }
 
 export type V2Response =
-  | { readonly kind: 'json'; readonly body: V2ResponseJson }
+  | { readonly kind: 'json'; readonly body: string }
   | { readonly kind: 'binary'; readonly body: Buffer; readonly headerLength: number };
 
-/** Encodes the response: plain JSON, or header + binary outputs when any were asked for in binary. */
+/** Encodes the response: JSON text, or header + binary outputs when any were asked for in binary. */
 export function encodeV2Response(
   model: Pick<ServedModel, 'name' | 'version'>,
   request: Pick<V2Request, 'id' | 'binaryOutputs'>,
@@ -45,7 +45,7 @@ export function encodeV2Response(
   parameters?: Readonly<Record<string, unknown>>,
 ): V2Response {
   const binary = outputs.filter((t) => request.binaryOutputs.has(t.name));
-  if (binary.length === 0) return { kind: 'json', body: encodeV2Json(model, request, outputs, { parameters }) };
+  if (binary.length === 0) return { kind: 'json', body: encodeV2JsonText(model, request, outputs, parameters) };
   const chunks = binary.map((t) => tensorToBytes(t.datatype, t.data));
   const sizes = new Map(binary.map((t, i) => [t.name, chunks[i].byteLength]));
   const json = encodeV2Json(model, request, outputs, { parameters, binary: request.binaryOutputs, binarySizes: sizes });

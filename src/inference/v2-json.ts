@@ -5,7 +5,7 @@
  * binary tensor extension (v2-binary.ts) reuses the header decoding here.
  */
 import { fail } from '../lib/errors.ts';
-import { tensorFromJson, tensorToJsonData, elementCount, isTensorDatatype, tensorDatatypes, type NamedTensor } from '../runtime/tensor.ts';
+import { tensorFromJson, tensorJsonText, tensorToJsonData, elementCount, isTensorDatatype, tensorDatatypes, type NamedTensor } from '../runtime/tensor.ts';
 import { tensorFromBytes } from '../runtime/tensor-bytes.ts';
 import { checkInputs, checkOutputNames, isPlainObject, parseJsonBody, type InputLimits, type ServedModel } from './served-model.ts';
 
@@ -145,4 +145,26 @@ export function encodeV2Json(
       ? { name: t.name, datatype: t.datatype, shape: t.shape, parameters: { binary_data_size: options.binarySizes?.get(t.name) ?? 0 } }
       : { name: t.name, datatype: t.datatype, shape: t.shape, data: tensorToJsonData(t) }),
   };
+}
+
+/**
+ * The text of encodeV2Json's answer when no output is binary, written
+ * directly (the same bytes JSON.stringify gives): the response path of every
+ * JSON inference request.
+ */
+export function encodeV2JsonText(
+  model: Pick<ServedModel, 'name' | 'version'>,
+  request: Pick<V2Request, 'id'>,
+  outputs: readonly NamedTensor[],
+  parameters?: Readonly<Record<string, unknown>>,
+): string {
+  let text = `{"model_name":${JSON.stringify(model.name)},"model_version":${JSON.stringify(model.version)}`;
+  if (request.id !== undefined) text += `,"id":${JSON.stringify(request.id)}`;
+  if (parameters !== undefined) text += `,"parameters":${JSON.stringify(parameters)}`;
+  text += ',"outputs":[';
+  for (let i = 0; i < outputs.length; i++) {
+    const t = outputs[i]!;
+    text += `${i === 0 ? '' : ','}{"name":${JSON.stringify(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(',')}],"data":${tensorJsonText(t)}}`;
+  }
+  return `${text}]}`;
 }

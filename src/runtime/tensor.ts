@@ -258,6 +258,27 @@ function flatFloats(datatype: 'FP32' | 'FP64', data: unknown, count: number, all
   return out;
 }
 
+/**
+ * JSON.stringify(tensorToJsonData(tensor)) without the intermediate array:
+ * typed arrays of finite numbers (and 64-bit integers within 2^53) are
+ * joined as they are, since a typed array's join writes each element as
+ * JSON does; anything else takes the general route.
+ */
+export function tensorJsonText(tensor: Pick<NamedTensor, 'datatype' | 'data'>): string {
+  const { datatype, data } = tensor;
+  if (datatype === 'INT64' || datatype === 'UINT64') {
+    const d = data as BigInt64Array | BigUint64Array;
+    for (let i = 0; i < d.length; i++) if (d[i]! > MAX_SAFE || d[i]! < -MAX_SAFE) return JSON.stringify(tensorToJsonData(tensor));
+    return `[${d.join(',')}]`;
+  }
+  if (datatype === 'BYTES' || datatype === 'BOOL' || datatype === 'FP16') return JSON.stringify(tensorToJsonData(tensor));
+  const d = data as Float32Array | Float64Array | Int32Array;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return JSON.stringify(tensorToJsonData(tensor));
+  return `[${d.join(',')}]`;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Flat JSON-able values of a tensor: numbers, booleans or strings; 64-bit integers beyond 2^53 as strings. */
 export function tensorToJsonData(tensor: Pick<NamedTensor, 'datatype' | 'data'>): (number | boolean | string)[] {
   const { datatype, data } = tensor;
