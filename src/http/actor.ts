@@ -1,7 +1,7 @@
 /**
- * Who is making a request. Until authentication exists every request acts as
- * the configured user; the security module replaces resolveActor with the
- * authenticated principal, and nothing downstream changes.
+ * Who is making a request: the configured user, unless the security hooks
+ * authenticate a principal (they set `request.actor`); tests may resolve it
+ * themselves.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/load.ts';
@@ -13,16 +13,16 @@ declare module 'fastify' {
   }
 }
 
-/** The one place that decides a request's actor. */
-export function resolveActor(_request: FastifyRequest, config: Config): string {
-  return config.user;
-}
-
 export type ActorResolver = (request: FastifyRequest, config: Config) => string;
 
-/** Decorates every request with `actor`; install on the root instance. `resolve` replaces the default (authentication, tests). */
-export function installActor(app: FastifyInstance, config: Config, resolve: ActorResolver = resolveActor): void {
-  app.decorateRequest('actor', '');
+/**
+ * Decorates every request with `actor`; install on the root instance.
+ * `resolve` replaces the default (authentication, tests). The default is the
+ * decoration's own value, so requests pay no hook for it.
+ */
+export function installActor(app: FastifyInstance, config: Config, resolve?: ActorResolver): void {
+  app.decorateRequest('actor', resolve === undefined ? config.user : '');
+  if (resolve === undefined) return;
   // Callback style: an async hook would cost a promise on every request.
   app.addHook('onRequest', (request, _reply, done) => {
     request.actor = resolve(request, config);
