@@ -25,14 +25,18 @@ function gcd(a: number, b: number): number {
 
 /**
  * Finds, for any x, the index of the first of the sorted distinct values
- * `u[0..k)` that is not below x: a grid of equal cells over [u0, u(k-1)],
- * most of them holding no value, gives the answer or a narrow range that a
- * binary search finishes.
+ * `u[0..k)` that is not below x. A grid of equal cells over [u0, u(k-1)]
+ * answers most values outright: the cell of a value never decreases as the
+ * value grows, so in a cell that holds no u every value has the same answer,
+ * the number of u in earlier cells. A cell that holds some u is searched.
  */
 class LowerBound {
   readonly #u: Float64Array;
   readonly #k: number;
-  readonly #start: Int32Array;
+  /** first[c]: the number of u in cells before c. */
+  readonly #first: Int32Array;
+  /** 1 where a cell holds some u. */
+  readonly #held: Uint8Array;
   readonly #scale: number;
 
   constructor(u: Float64Array, k: number) {
@@ -41,16 +45,20 @@ class LowerBound {
     const cells = Math.max(1, Math.min(16 * k, 1 << 16));
     const span = u[k - 1]! - u[0]!;
     this.#scale = span > 0 && Number.isFinite(span) ? cells / span : 0;
-    // start[c]: the lower bound of cell c's left end, so cell c's values have theirs in [start[c], start[c + 1]].
-    this.#start = new Int32Array(cells + 1).fill(k);
-    this.#start[0] = 0;
+    this.#first = new Int32Array(cells + 1);
+    this.#held = new Uint8Array(cells);
     if (this.#scale === 0) return;
-    let t = 0;
-    for (let c = 0; c <= cells; c++) {
-      const left = u[0]! + c / this.#scale;
-      while (t < k && u[t]! < left) t++;
-      this.#start[c] = t;
+    for (let t = 0; t < k; t++) {
+      const c = this.#cell(u[t]!);
+      this.#held[c] = 1;
+      this.#first[c + 1]!++;
     }
+    for (let c = 0; c < cells; c++) this.#first[c + 1]! += this.#first[c]!;
+  }
+
+  /** The cell of x in [u0, u(k-1)]: the product lies in [0, cells], so truncation is the floor. */
+  #cell(x: number): number {
+    return Math.min(this.#held.length - 1, ((x - this.#u[0]!) * this.#scale) | 0);
   }
 
   find(x: number): number {
@@ -58,15 +66,38 @@ class LowerBound {
     const k = this.#k;
     if (!(x > u[0]!) || this.#scale === 0) return this.#search(x, 0, k);
     if (x > u[k - 1]!) return k;
-    const start = this.#start;
-    // x lies in (u0, u(k-1)], so the product lies in (0, cells] and truncation is the floor.
-    const c = Math.min(start.length - 2, ((x - u[0]!) * this.#scale) | 0);
-    const lo = start[c]!;
-    const hi = start[c + 1]!;
-    // Most cells hold no value: the answer is then their start. A cell guessed wrong by rounding is caught here and searched in full.
-    const t = lo === hi ? lo : this.#search(x, lo, hi);
-    if ((t === 0 || u[t - 1]! < x) && (t === k || u[t]! >= x)) return t;
-    return this.#search(x, 0, k);
+    const c = this.#cell(x);
+    return this.#held[c] === 0 ? this.#first[c]! : this.#search(x, this.#first[c]!, this.#first[c + 1]!);
+  }
+
+  /**
+   * Adds each value to below[t] (strictly between u[t-1] and u[t]) or to
+   * equal[t]. Values in cells without u are only counted per cell, and the
+   * cells' counts are added to their bins at the end.
+   */
+  count(values: ArrayLike<number>, below: Float64Array, equal: Float64Array): void {
+    const u = this.#u;
+    const k = this.#k;
+    const held = this.#held;
+    const cells = held.length;
+    const scale = this.#scale;
+    const lo = u[0]!;
+    const hi = u[k - 1]!;
+    const perCell = new Float64Array(cells);
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i]!;
+      if (scale !== 0 && x > lo && x <= hi) {
+        const c = Math.min(cells - 1, ((x - lo) * scale) | 0);
+        if (held[c] === 0) {
+          perCell[c]!++;
+          continue;
+        }
+      }
+      const t = this.find(x);
+      if (t < k && u[t] === x) equal[t]!++;
+      else below[t]!++;
+    }
+    for (let c = 0; c < cells; c++) below[this.#first[c]!]! += perCell[c]!;
   }
 
   #search(x: number, lo: number, hi: number): number {
@@ -104,13 +135,7 @@ export function ksStatistic(sample1: ArrayLike<number>, sample2: ArrayLike<numbe
   // below[t]: larger-sample values strictly between u[t-1] and u[t]; equal[t]: values equal to u[t].
   const below = new Float64Array(k + 1);
   const equal = new Float64Array(k);
-  const bound = new LowerBound(u, k);
-  for (let i = 0; i < large.length; i++) {
-    const x = large[i]!;
-    const t = bound.find(x);
-    if (t < k && u[t] === x) equal[t]!++;
-    else below[t]!++;
-  }
+  new LowerBound(u, k).count(large, below, equal);
   const diff = (smallCount: number, largeCount: number): number =>
     firstSmall ? Math.abs(smallCount / n1 - largeCount / n2) : Math.abs(largeCount / n1 - smallCount / n2);
   let d = 0;

@@ -229,8 +229,10 @@ class Scan {
     }
     const width = this.#width;
     const matrix = predictor.allocate(n);
-    for (let j = 0; j < width; j++) {
-      const column = columns[names.indexOf(this.#features[j]!)]!;
+    const sources = this.#features.map((f) => columns[names.indexOf(f)]!);
+    if (sources.every((c) => c.type === 'number')) this.#placeNumbers(sources.map((c) => c.values as Float64Array), matrix, n, before);
+    else for (let j = 0; j < width; j++) {
+      const column = sources[j]!;
       const numbers = column.type === 'number' ? column.values : undefined;
       let mean = this.#mean[j]!;
       let m2 = this.#m2[j]!;
@@ -254,6 +256,31 @@ class Scan {
     }
     this.#pending.push(predictor.predict(matrix, n));
     if (this.#pending.length >= 2) this.done.push(await this.#pending.shift()!);
+  }
+
+  /**
+   * Numeric features into the model matrix row by row, so that the features'
+   * running means (each a chain of divisions) advance side by side; the
+   * arithmetic of each feature is that of the column-by-column loop.
+   */
+  #placeNumbers(sources: readonly Float64Array[], matrix: Float32Array | Float64Array, n: number, before: number): void {
+    const width = this.#width;
+    const mean = this.#mean;
+    const m2 = this.#m2;
+    for (let r = 0; r < n; r++) {
+      const count = before + r + 1;
+      const row = r * width;
+      for (let j = 0; j < width; j++) {
+        const x = sources[j]![r]!;
+        matrix[row + j] = x;
+        if (Number.isFinite(x)) {
+          const d = x - mean[j]!;
+          const m = mean[j]! + d / count;
+          mean[j] = m;
+          m2[j]! += d * (x - m);
+        }
+      }
+    }
   }
 
   async finish(): Promise<void> {
