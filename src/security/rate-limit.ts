@@ -78,6 +78,8 @@ export class MemoryRateLimiter implements RateLimiter {
   readonly #clock: Clock;
   readonly #maxKeys: number;
   readonly #buckets = new Map<string, Bucket>();
+  #lastKey: string | undefined;
+  #lastBucket: Bucket | undefined;
 
   constructor(spec: BucketSpec, options: MemoryRateLimiterOptions) {
     this.#spec = checkBucketSpec(spec, 'rateLimit');
@@ -97,9 +99,13 @@ export class MemoryRateLimiter implements RateLimiter {
   readonly takeSync = (key: string, cost = 1): RateDecision => {
     checkCost(cost);
     const now = this.#clock.now();
-    let bucket = this.#buckets.get(key);
+    // The bucket used last is already the most recent in the map: traffic mostly repeats its key.
+    let bucket = key === this.#lastKey ? this.#lastBucket : this.#buckets.get(key);
     if (bucket) {
-      this.#buckets.delete(key);
+      if (key !== this.#lastKey) {
+        this.#buckets.delete(key);
+        this.#buckets.set(key, bucket);
+      }
       // A clock that steps back refills nothing.
       if (now > bucket.at) {
         bucket.tokens = Math.min(this.#spec.burst, bucket.tokens + ((now - bucket.at) * this.#spec.rate) / 1000);
@@ -111,8 +117,10 @@ export class MemoryRateLimiter implements RateLimiter {
         const oldest = this.#buckets.keys().next();
         if (!oldest.done) this.#buckets.delete(oldest.value);
       }
+      this.#buckets.set(key, bucket);
     }
-    this.#buckets.set(key, bucket);
+    this.#lastKey = key;
+    this.#lastBucket = bucket;
     const allowed = bucket.tokens >= cost;
     if (allowed) bucket.tokens -= cost;
     return decide(this.#spec, bucket.tokens, allowed, cost);
@@ -120,6 +128,8 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async close(): Promise<void> {
     this.#buckets.clear();
+    this.#lastKey = undefined;
+    this.#lastBucket = undefined;
   }
 }
 
@@ -166,10 +176,17 @@ export function combineRateLimits(perPrincipal: RateLimiter | undefined, perEndp
   const principalSync = perPrincipal?.takeSync;
   const endpointSync = perEndpoint?.takeSync;
   const synchronous = (perPrincipal === undefined || principalSync !== undefined) && (perEndpoint === undefined || endpointSync !== undefined);
+  // The bucket keys of the caller and endpoint seen last, so repeated traffic builds no key strings.
+  let lastPrincipal = '';
+  let principalKey = 'p:';
+  let lastEndpoint = '';
+  let endpointKey = 'e:';
   const checkSync = (principal: string, endpoint?: string): RateDecision => {
+    if (principal !== lastPrincipal) principalKey = `p:${lastPrincipal = principal}`;
+    if (endpoint !== undefined && endpoint !== lastEndpoint) endpointKey = `e:${lastEndpoint = endpoint}`;
     // Both buckets are taken before either refusal is raised, as check() does.
-    const p = principalSync?.(`p:${principal}`);
-    const e = endpoint === undefined ? undefined : endpointSync?.(`e:${endpoint}`);
+    const p = principalSync?.(principalKey);
+    const e = endpoint === undefined ? undefined : endpointSync?.(endpointKey);
     if (p !== undefined && !p.allowed) rateLimitedError(p, `principal ${principal}`);
     if (e !== undefined && !e.allowed) rateLimitedError(e, `endpoint ${endpoint}`);
     if (p === undefined) return e ?? UNLIMITED;
