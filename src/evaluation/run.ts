@@ -7,8 +7,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { ColumnData, DatasetProgress } from '../data/dataset.ts';
-import { detectDrift } from '../drift/dataset-drift.ts';
-import { histogramCounts } from '../drift/binning.ts';
 import { seededRng } from '../lib/clock.ts';
 import { fail } from '../lib/errors.ts';
 import { ModelSession } from '../runtime/session.ts';
@@ -19,7 +17,10 @@ import { classificationMetrics, regressionMetrics, type ClassLabel } from './met
 import type { ModelSource } from './model-source.ts';
 import { createPredictor } from './predictor.ts';
 import { scanDataset, type ScanResult } from './scan.ts';
-import type { DriftHistogram, DriftOutcome, EvaluationResult } from './types.ts';
+import { driftColumns, driftOutcome, driftOutcomeInThread, sharesColumns } from './drift-outcome.ts';
+import type { EvaluationResult } from './types.ts';
+
+const DRIFT_THREAD_FROM_ROWS = 200_000;
 
 export interface EvaluateOptions {
   readonly version: VersionRecord;
@@ -74,22 +75,6 @@ function taskMetrics(scan: ScanResult): Pick<EvaluationResult, 'metrics' | 'labe
   return { metrics, labels, confusionMatrix: m.confusionMatrix, ...(m.roc ? { roc: m.roc } : {}) };
 }
 
-function drift(version: VersionRecord, scan: ScanResult, label: string): DriftOutcome {
-  const profile = version.referenceProfile;
-  if (profile === null) return { kind: 'unavailable', reason: `version ${version.version} has no training reference profile (register it with --train-data)` };
-  const present = Object.keys(profile.features).filter((c) => c !== label && scan.data.values[c] !== undefined);
-  if (present.length === 0) return { kind: 'unavailable', reason: 'the data set shares no column with the training reference' };
-  const result = detectDrift(profile, { columns: scan.data.columns, values: scan.data.values }, { columns: present });
-  const histograms: DriftHistogram[] = [];
-  for (const column of present) {
-    const f = profile.features[column]!;
-    if (f.kind !== 'numeric' || f.histogram.edges.length < 2) continue;
-    // Text, missing and non-finite values fall outside every bin.
-    histograms.push({ column, edges: f.histogram.edges, reference: f.histogram.counts, current: histogramCounts(scan.data.values[column]!, f.histogram.edges) });
-  }
-  return { kind: 'computed', result, histograms };
-}
-
 /** Runs the version over the data set and measures everything gates can judge. */
 export async function evaluateVersion(options: EvaluateOptions): Promise<EvaluationResult> {
   const now = options.now ?? (() => performance.now());
@@ -103,6 +88,7 @@ export async function evaluateVersion(options: EvaluateOptions): Promise<Evaluat
   // The runtime keeps its default threads even while a worker parses: one intra-op thread was faster on two cores,
   // but a tree ensemble then sums in another order and its outputs (and metrics) change.
   const session = await ModelSession.load(file.path, { label: target });
+  let driftThread: ReturnType<typeof driftOutcomeInThread> | undefined;
   try {
     const scan = await scanDataset({
       file: options.file, label, batchSize, keepRows: checkRows, target, onProgress: options.onProgress, readInThread: options.readInThread,
@@ -121,6 +107,10 @@ export async function evaluateVersion(options: EvaluateOptions): Promise<Evaluat
       task: scan.predictor.task, ...task,
     };
     if (options.metricsOnly) return { ...base, fairness: [], drift: { kind: 'unavailable', reason: 'not computed for a baseline' }, durationMs: now() - started };
+    const driftInput = { profile: version.referenceProfile, version: version.version, columns: scan.data.columns, values: scan.data.values, label };
+    // Large numeric data: drift runs in a worker thread on the columns' shared memory while the checks below run here.
+    const compared = driftColumns(driftInput);
+    if (scan.data.rows >= DRIFT_THREAD_FROM_ROWS && compared !== undefined && sharesColumns(compared)) driftThread = driftOutcomeInThread({ ...driftInput, values: compared });
     const seed = options.seed ?? 42;
     const predictor = scan.predictor;
     const { latency, determinism } = await latencyAndDeterminism(predictor, scan.kept, scan.keptRows, { singleRows: options.latencyRows ?? 200, batchSize, now });
@@ -139,9 +129,10 @@ export async function evaluateVersion(options: EvaluateOptions): Promise<Evaluat
     };
     return {
       ...base, metrics, latency, determinism, sanity, robustness: robust, fairness: groups,
-      drift: drift(version, scan, label), durationMs: now() - started,
+      drift: driftThread === undefined ? driftOutcome(driftInput) : await driftThread.outcome, durationMs: now() - started,
     };
   } finally {
+    await driftThread?.cancel();
     await session.release();
     await file.release();
   }

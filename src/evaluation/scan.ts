@@ -100,9 +100,10 @@ class NumberColumn {
     this.length += n;
   }
 
+  /** In shared memory when joined, so that a worker thread (drift) can read it without a copy. */
   get values(): Float64Array {
     if (this.#parts.length !== 1) {
-      const out = new Float64Array(this.length);
+      const out = new Float64Array(new SharedArrayBuffer(8 * this.length));
       let at = 0;
       for (const part of this.#parts) {
         out.set(part, at);
