@@ -16,7 +16,7 @@ import { fairness } from './fairness.ts';
 import { classificationMetrics, regressionMetrics, type ClassLabel } from './metrics.ts';
 import type { ModelSource } from './model-source.ts';
 import { createPredictor } from './predictor.ts';
-import { scanDataset, type ScanResult } from './scan.ts';
+import { readsInThread, scanDataset, type ScanResult } from './scan.ts';
 import { driftColumns, driftOutcome, driftOutcomeInThread, sharesColumns } from './drift-outcome.ts';
 import type { EvaluationResult } from './types.ts';
 
@@ -85,13 +85,16 @@ export async function evaluateVersion(options: EvaluateOptions): Promise<Evaluat
   const batchSize = options.batchSize ?? 1024;
   const checkRows = options.metricsOnly ? 0 : options.checkRows ?? 10_000;
   const file = await options.source.open(version);
-  // The runtime keeps its default threads even while a worker parses: one intra-op thread was faster on two cores,
-  // but a tree ensemble then sums in another order and its outputs (and metrics) change.
-  const session = await ModelSession.load(file.path, { label: target });
+  const readInThread = await readsInThread(options.file, options.readInThread);
+  // While a worker thread reads, the runtime's idle threads do not spin between runs: they would take the core the
+  // reader needs. Its thread count stays the default: with one thread a tree ensemble sums in another order, and
+  // its outputs (and metrics) change.
+  const session = await ModelSession.load(file.path, { label: target, ...(readInThread ? { allowSpinning: false } : {}) });
+  let checkSession: ModelSession | undefined;
   let driftThread: ReturnType<typeof driftOutcomeInThread> | undefined;
   try {
     const scan = await scanDataset({
-      file: options.file, label, batchSize, keepRows: checkRows, target, onProgress: options.onProgress, readInThread: options.readInThread,
+      file: options.file, label, batchSize, keepRows: checkRows, target, onProgress: options.onProgress, readInThread,
       predictor: (columns) => {
         for (const g of groupBy) {
           if (!columns.includes(g)) fail('MG_EVAL_DATA_MISMATCH', { file: options.file, target, detail: `group column "${g}" is not among the columns ${columns.join(', ')}` });
@@ -112,7 +115,13 @@ export async function evaluateVersion(options: EvaluateOptions): Promise<Evaluat
     const compared = driftColumns(driftInput);
     if (scan.data.rows >= DRIFT_THREAD_FROM_ROWS && compared !== undefined && sharesColumns(compared)) driftThread = driftOutcomeInThread({ ...driftInput, values: compared });
     const seed = options.seed ?? 42;
-    const predictor = scan.predictor;
+    let predictor = scan.predictor;
+    if (readInThread) {
+      // Latency and throughput are measured as serving runs the model: with the runtime's defaults.
+      await session.release();
+      checkSession = await ModelSession.load(file.path, { label: target });
+      predictor = createPredictor(checkSession, version, scan.data.columns, [label, ...groupBy]);
+    }
     const { latency, determinism } = await latencyAndDeterminism(predictor, scan.kept, scan.keptRows, { singleRows: options.latencyRows ?? 200, batchSize, now });
     const robust = await robustness(predictor, scan.kept, scan.keptRows, { stds: scan.stds, noiseScale: options.noiseScale ?? 0.05, rng: seededRng(seed), seed, batchSize });
     const sanity = outputSanity(scan.probabilities, scan.data.rows);
@@ -133,6 +142,7 @@ export async function evaluateVersion(options: EvaluateOptions): Promise<Evaluat
     };
   } finally {
     await driftThread?.cancel();
+    await checkSession?.release();
     await session.release();
     await file.release();
   }

@@ -39,7 +39,7 @@ const THREAD_FROM_BYTES = 32 << 20;
  * Whether a scan reads `file` in a worker thread: CSV, TSV and Parquet, when
  * asked, else from 32 MiB. False for a file that cannot be read: the scan reports that.
  */
-async function readsInThread(file: string, requested?: boolean): Promise<boolean> {
+export async function readsInThread(file: string, requested?: boolean): Promise<boolean> {
   try {
     if (datasetFormat(file) === 'jsonl') return false;
     return requested ?? (await fileSize(file)) >= THREAD_FROM_BYTES;

@@ -17,6 +17,8 @@ export interface SessionOptions {
   readonly intraOpNumThreads?: number;
   readonly interOpNumThreads?: number;
   readonly graphOptimizationLevel?: GraphOptimizationLevel;
+  /** Whether idle intra-op threads spin waiting for the next run (the runtime's default); false leaves the core to other threads between runs. */
+  readonly allowSpinning?: boolean;
   /** Providers in order of preference; 'cuda' is tried only when listed, and 'cpu' is always the fallback. */
   readonly executionProviders?: readonly ExecutionProvider[];
   /** A name for messages (e.g. "fraud v3"); defaults to the file path. */
@@ -68,6 +70,7 @@ async function createSession(source: string | Uint8Array, options: SessionOption
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
     ...(options.interOpNumThreads === undefined ? {} : { interOpNumThreads: options.interOpNumThreads }),
+    ...(options.allowSpinning === undefined ? {} : { extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } } }),
   };
   let fallbackReason: string | undefined;
   if (options.executionProviders?.includes('cuda')) {
