@@ -243,6 +243,11 @@ export function detectDrift(reference: Columns | ReferenceProfile, current: Colu
       : `${test} distance ${r.score.toPrecision(4)} ${drifted ? '≥' : '<'} ${threshold}: ${drifted ? 'drift' : 'no drift'}`;
     results.push({ column, kind: ref.kind, test, ...r, threshold, drifted, referenceCount: ref.rows, currentCount: cur.rows, detail });
   }
+  return summariseDrift(results, skipped, driftShare);
+}
+
+/** The data set's verdict from its columns' results (also for results computed in parts, concatenated in column order). */
+export function summariseDrift(results: readonly ColumnDrift[], skipped: DatasetDrift['skipped'], driftShare: number): DatasetDrift {
   const driftedColumns = results.filter((r) => r.drifted).length;
   const share = results.length === 0 ? 0 : driftedColumns / results.length;
   return { columns: results, skipped, driftedColumns, share, driftShare, datasetDrift: results.length > 0 && share >= driftShare };

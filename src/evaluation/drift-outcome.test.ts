@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadColumns } from '../data/dataset.ts';
 import { buildReferenceProfile } from '../data/profile.ts';
-import { driftColumns, driftOutcome, driftOutcomeInThread, sharesColumns } from './drift-outcome.ts';
+import { driftColumns, driftOutcome, driftOutcomeInThreads, sharesColumns } from './drift-outcome.ts';
 
 const BC = 'fixtures/models/breast_cancer_rf';
 
-test('drift in a worker thread on shared columns equals drift computed here', async () => {
+test('drift in worker threads, each over a part of the shared columns, equals drift computed here', async () => {
   const profile = await buildReferenceProfile(`${BC}/train.csv`, { label: 'target' });
   const data = await loadColumns(`${BC}/drifted.csv`);
   const values = Object.fromEntries(data.columns.map((c) => {
@@ -20,7 +20,7 @@ test('drift in a worker thread on shared columns equals drift computed here', as
   assert.deepEqual(Object.keys(compared), data.columns.filter((c) => c !== 'target'));
   const here = driftOutcome(input);
   assert.equal(here.kind, 'computed');
-  assert.deepEqual(await driftOutcomeInThread({ ...input, values: compared }).outcome, here);
+  for (const threads of [1, 2, 3]) assert.deepEqual(await driftOutcomeInThreads({ ...input, values: compared }, threads).outcome, here);
   assert.deepEqual(driftOutcome({ ...input, profile: null }), { kind: 'unavailable', reason: 'version 1 has no training reference profile (register it with --train-data)' });
   assert.equal(sharesColumns({ a: Float64Array.from([1]) }), false);
 });

@@ -1,13 +1,14 @@
 /**
  * Drift of an evaluation's data against the version's stored training
  * reference: the drift test of each shared feature and the current data's
- * counts in the training histogram's bins. For large data it runs in a worker
- * thread on the columns' shared memory, beside the evaluation's other checks.
+ * counts in the training histogram's bins. For large data it runs in worker
+ * threads, each over part of the columns, on the columns' shared memory,
+ * beside the evaluation's other checks.
  */
 import { Worker } from 'node:worker_threads';
 import type { Column } from '../data/dataset.ts';
 import { histogramCounts } from '../drift/binning.ts';
-import { detectDrift } from '../drift/dataset-drift.ts';
+import { detectDrift, summariseDrift } from '../drift/dataset-drift.ts';
 import { ModelgateError, type ErrorCode, type ErrorContext } from '../lib/errors.ts';
 import type { ReferenceProfile } from '../store/registry-types.ts';
 import type { DriftHistogram, DriftOutcome } from './types.ts';
@@ -55,8 +56,7 @@ export function sharesColumns(values: Readonly<Record<string, Column>>): boolean
   return columns.length > 0 && columns.every((c) => c instanceof Float64Array && c.buffer instanceof SharedArrayBuffer);
 }
 
-/** driftOutcome in a worker thread: started now, awaited when the outcome is wanted; `cancel` stops it. */
-export function driftOutcomeInThread(input: DriftInput): { readonly outcome: Promise<DriftOutcome>; cancel(): Promise<void> } {
+function inThread(input: DriftInput): Promise<DriftOutcome> & { worker: Worker } {
   const worker = new Worker(new URL('./drift-worker.ts', import.meta.url), { workerData: input });
   const outcome = new Promise<DriftOutcome>((resolve, reject) => {
     worker.once('message', (reply: DriftWorkerReply) => {
@@ -66,12 +66,37 @@ export function driftOutcomeInThread(input: DriftInput): { readonly outcome: Pro
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the drift thread stopped (exit code ${code})`)));
   });
+  return Object.assign(outcome, { worker });
+}
+
+/** Outcomes over consecutive parts of the columns as the one outcome over all of them. */
+function merge(parts: readonly DriftOutcome[]): DriftOutcome {
+  const computed = parts.filter((p) => p.kind === 'computed');
+  if (computed.length === 0) return parts[0]!;
+  return {
+    kind: 'computed',
+    result: summariseDrift(computed.flatMap((p) => p.result.columns), computed.flatMap((p) => p.result.skipped), computed[0]!.result.driftShare),
+    histograms: computed.flatMap((p) => p.histograms),
+  };
+}
+
+/**
+ * driftOutcome in worker threads, each over a consecutive part of the
+ * columns (`values` holds only the columns compared): started now, awaited
+ * when the outcome is wanted; `cancel` stops them.
+ */
+export function driftOutcomeInThreads(input: DriftInput, threads: number): { readonly outcome: Promise<DriftOutcome>; cancel(): Promise<void> } {
+  const names = Object.keys(input.values);
+  const size = Math.ceil(names.length / threads);
+  const parts: (Promise<DriftOutcome> & { worker: Worker })[] = [];
+  for (let at = 0; at < names.length; at += size) {
+    parts.push(inThread({ ...input, values: Object.fromEntries(names.slice(at, at + size).map((n) => [n, input.values[n]!])) }));
+  }
+  const stop = async (): Promise<void> => {
+    await Promise.all(parts.map((p) => p.worker.terminate()));
+  };
+  const outcome = Promise.all(parts).then(merge).finally(stop);
   // Settled here too, so that an outcome never awaited (a check failed first) is no unhandled rejection.
   outcome.catch(() => {});
-  return {
-    outcome: outcome.finally(() => worker.terminate()),
-    cancel: async () => {
-      await worker.terminate();
-    },
-  };
+  return { outcome, cancel: stop };
 }

@@ -17,7 +17,7 @@ import { classificationMetrics, regressionMetrics, type ClassLabel } from './met
 import type { ModelSource } from './model-source.ts';
 import { createPredictor } from './predictor.ts';
 import { readsInThread, scanDataset, type ScanResult } from './scan.ts';
-import { driftColumns, driftOutcome, driftOutcomeInThread, sharesColumns } from './drift-outcome.ts';
+import { driftColumns, driftOutcome, driftOutcomeInThreads, sharesColumns } from './drift-outcome.ts';
 import type { EvaluationResult } from './types.ts';
 
 const DRIFT_THREAD_FROM_ROWS = 200_000;
@@ -91,7 +91,7 @@ export async function evaluateVersion(options: EvaluateOptions): Promise<Evaluat
   // its outputs (and metrics) change.
   const session = await ModelSession.load(file.path, { label: target, ...(readInThread ? { allowSpinning: false } : {}) });
   let checkSession: ModelSession | undefined;
-  let driftThread: ReturnType<typeof driftOutcomeInThread> | undefined;
+  let driftThread: ReturnType<typeof driftOutcomeInThreads> | undefined;
   try {
     const scan = await scanDataset({
       file: options.file, label, batchSize, keepRows: checkRows, target, onProgress: options.onProgress, readInThread,
@@ -111,9 +111,9 @@ export async function evaluateVersion(options: EvaluateOptions): Promise<Evaluat
     };
     if (options.metricsOnly) return { ...base, fairness: [], drift: { kind: 'unavailable', reason: 'not computed for a baseline' }, durationMs: now() - started };
     const driftInput = { profile: version.referenceProfile, version: version.version, columns: scan.data.columns, values: scan.data.values, label };
-    // Large numeric data: drift runs in a worker thread on the columns' shared memory while the checks below run here.
+    // Large numeric data: drift runs in two worker threads (half the columns each) on the columns' shared memory while the checks below run here.
     const compared = driftColumns(driftInput);
-    if (scan.data.rows >= DRIFT_THREAD_FROM_ROWS && compared !== undefined && sharesColumns(compared)) driftThread = driftOutcomeInThread({ ...driftInput, values: compared });
+    if (scan.data.rows >= DRIFT_THREAD_FROM_ROWS && compared !== undefined && sharesColumns(compared)) driftThread = driftOutcomeInThreads({ ...driftInput, values: compared }, 2);
     const seed = options.seed ?? 42;
     let predictor = scan.predictor;
     if (readInThread) {
