@@ -142,3 +142,50 @@ export const show = (label: string, l: Load): void =>
   console.log(`  ${label.padEnd(44)} ${l.rps.toFixed(0).padStart(7)} req/s  p50 ${l.p50.toFixed(2)} ms  p99 ${l.p99.toFixed(2)} ms${l.serverCpuUsPerRequest === null ? '' : `  server CPU ${l.serverCpuUsPerRequest} µs/req`}${l.errors + l.non2xx > 0 ? `  (${l.errors} errors, ${l.non2xx} non-2xx)` : ''}`);
 
 export const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
+
+/** A server to load: its inference URL and the headers each request carries. */
+export interface Target {
+  readonly url: string;
+  readonly headers?: Record<string, string>;
+}
+
+export interface Paired {
+  /** Per round, each target's load over the same seconds. */
+  readonly rounds: readonly (readonly Load[])[];
+  /** Each target's requests per second over all rounds. */
+  readonly rps: readonly number[];
+  /** Each target's server CPU per request (µs) over all rounds; null where it was not measured. */
+  readonly cpuUsPerRequest: readonly (number | null)[];
+}
+
+/**
+ * Loads every target at the same time, `rounds` times, with the same
+ * connections each. On a shared machine, runs taken one after another swing
+ * by tens of percent as other work comes and goes; targets loaded together
+ * meet the same machine, so their throughput ratio is steady (two identical
+ * servers measured this way agree within a few percent). Each server gets an
+ * equal share of the machine, so the ratio is the ratio of what each can do
+ * with the same CPU. Use an even number of rounds for two targets (the
+ * order they are started in turns every round).
+ */
+export async function loadPaired(targets: readonly Target[], body: string | Buffer, options: LoadOptions & { rounds: number; onRound?: (loads: readonly Load[], round: number) => void }): Promise<Paired> {
+  const rounds: Load[][] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    // The load generator favours the target it starts first a little: the order turns every round.
+    const order = targets.map((_, i) => (i + round) % targets.length);
+    const started = order.map((i) => load(targets[i]!.url, body, { connections: options.connections, duration: options.duration, headers: targets[i]!.headers }));
+    const done = await Promise.all(started);
+    const loads = targets.map((_, i) => done[order.indexOf(i)]!);
+    rounds.push(loads);
+    options.onRound?.(loads, round);
+  }
+  const sum = (f: (l: Load) => number): number[] => targets.map((_, i) => rounds.reduce((s, r) => s + f(r[i]!), 0));
+  const requests = sum((l) => l.requests);
+  const cpuMs = sum((l) => ((l.serverCpuUsPerRequest ?? NaN) * l.requests) / 1000);
+  const seconds = options.rounds * options.duration;
+  return {
+    rounds,
+    rps: requests.map((n) => Math.round(n / seconds)),
+    cpuUsPerRequest: cpuMs.map((ms, i) => (Number.isNaN(ms) || requests[i] === 0 ? null : Math.round((ms * 1000) / requests[i]!))),
+  };
+}
