@@ -52,15 +52,17 @@ class Ring {
     this.columns = columns;
     this.fresh = { endpoint, version, features, columns, values: [], predictions: [] };
   }
-  push(row: ArrayLike<number>, prediction: number | string | null, keepFresh: boolean, freshCap: number): void {
+  push(row: ArrayLike<number>, prediction: number | string | null): void {
     this.rows[this.next] = row;
     this.predictions[this.next] = prediction;
     this.next = (this.next + 1) % this.rows.length;
     if (this.size < this.rows.length) this.size++;
-    if (keepFresh && this.fresh.predictions.length < freshCap) {
-      for (let i = 0; i < row.length; i++) this.fresh.values.push(row[i]);
-      this.fresh.predictions.push(prediction);
-    }
+  }
+  /** Keeps row `r` of `input` for the next takeNew() only (up to `cap` rows). */
+  forward(input: RowSource, r: number, prediction: number | string | null, cap: number): void {
+    if (this.fresh.predictions.length >= cap) return;
+    for (let c = 0; c < input.columns; c++) this.fresh.values.push(input.get(r, c));
+    this.fresh.predictions.push(prediction);
   }
 }
 
@@ -69,7 +71,7 @@ export interface FeatureSampleOptions {
   capacity: number;
   /** Probability that a row is kept, 0–1. */
   rate: number;
-  /** Keep rows for takeNew() (workers in a cluster). */
+  /** A worker in a cluster: rows go only to takeNew() (at most `capacity` between calls), for the primary's window. */
   forward?: boolean;
 }
 
@@ -117,13 +119,22 @@ export class FeatureSample {
     return r;
   }
 
-  /** Offers a request's rows; `get(r, c)` reads the input, `prediction(r)` the answer. Only the rows due to be kept are copied. */
+  /**
+   * Offers a request's rows; `get(r, c)` reads the input, `prediction(r)` the
+   * answer. Only the rows due to be kept are copied: into the ring, or, in a
+   * worker (`forward`), only into what takeNew() hands the primary, whose ring
+   * is the one live drift reads.
+   */
   offer(endpoint: string, version: number, features: readonly string[] | null, input: RowSource, prediction: (r: number) => number | string | null): void {
     const { capacity, forward = false } = this.#options;
     if (this.skips(input.rows, input.columns)) return;
     const ring = this.#ring(endpoint, version, features, input.columns);
     let r = this.#skip;
     for (; r < input.rows; r += 1 + this.#gap()) {
+      if (forward) {
+        ring.forward(input, r, prediction(r), capacity);
+        continue;
+      }
       let row: ArrayLike<number>;
       if (input.slice !== undefined) row = input.slice(r);
       else {
@@ -131,7 +142,7 @@ export class FeatureSample {
         for (let c = 0; c < input.columns; c++) copy[c] = input.get(r, c);
         row = copy;
       }
-      ring.push(row, prediction(r), forward, capacity);
+      ring.push(row, prediction(r));
     }
     this.#skip = r - input.rows;
   }
@@ -139,7 +150,7 @@ export class FeatureSample {
   /** Appends rows sampled elsewhere (a worker's takeNew()). */
   add(s: SampledRows): void {
     const ring = this.#ring(s.endpoint, s.version, s.features, s.columns);
-    for (let i = 0; i < s.predictions.length; i++) ring.push(s.values.slice(i * s.columns, (i + 1) * s.columns), s.predictions[i], false, 0);
+    for (let i = 0; i < s.predictions.length; i++) ring.push(s.values.slice(i * s.columns, (i + 1) * s.columns), s.predictions[i]);
   }
 
   /** Rows sampled since the last call. */

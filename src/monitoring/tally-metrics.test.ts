@@ -51,3 +51,16 @@ test('feature sample keeps every row at rate 1, about the rate below it, and non
   wide.offer('e', 1, null, rowsOf(1, MAX_SAMPLED_COLUMNS + 1), () => null);
   assert.equal(wide.window('e', 1), null);
 });
+
+test('a worker feature sample hands its rows to takeNew() once, and the primary\'s sample holds them as its window', () => {
+  const worker = new FeatureSample(seededRng(4), { capacity: 2, rate: 1, forward: true });
+  worker.offer('e', 1, ['a', 'b'], rowsOf(3, 2), (r) => r * 10);
+  const taken = worker.takeNew();
+  assert.equal(taken.length, 1);
+  assert.deepEqual(taken[0]!.values, [0, 1, 1000, 1001]);
+  assert.deepEqual(taken[0]!.predictions, [0, 10]);
+  assert.deepEqual(worker.takeNew(), []);
+  const primary = new FeatureSample(seededRng(5), { capacity: 10, rate: 1 });
+  for (const s of taken) primary.add(s);
+  assert.deepEqual(primary.window('e', 1)?.values, { a: [0, 1000], b: [1, 1001] });
+});
