@@ -80,12 +80,12 @@ export class RegistryService implements RegistryApi {
 
   async getModel(name: string): Promise<ModelDetail> {
     const model = await this.#model(name);
-    const [aliases, latestVersion, versions] = await Promise.all([
+    const [aliases, latestVersion, versionCount] = await Promise.all([
       this.#deps.store.listAliases(name),
       this.#deps.store.latestVersion(name),
-      allPages((cursor) => this.#deps.store.listVersions(name, { limit: 500, cursor })),
+      this.#deps.store.countVersions(name),
     ]);
-    return { ...model, aliases, latestVersion, versionCount: versions.length };
+    return { ...model, aliases, latestVersion, versionCount };
   }
 
   listModels(query: ModelQuery = {}): Promise<Page<ModelRecord>> {

@@ -196,6 +196,8 @@ export function runRegistryStoreSuite(name: string, open: () => Promise<Registry
       await s.updateVersion('lv', 6, { status: 'archived' }, event('version.archived'));
       assert.equal(await s.latestVersion('lv'), 5);
       assert.equal(await s.latestVersion('lv-missing'), null);
+      assert.equal(await s.countVersions('lv'), 6, 'archived versions count');
+      assert.equal(await s.countVersions('lv-missing'), 0);
     });
 
     test('aliases: set, move, list, remove, with previous versions in history', async () => {

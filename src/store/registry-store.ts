@@ -37,6 +37,8 @@ export interface RegistryStore {
   listVersions(model: string, query: VersionQuery): Promise<Page<VersionRecord>>;
   /** The highest version number that is not archived, or null. */
   latestVersion(model: string): Promise<number | null>;
+  /** How many versions the model has, archived ones included. */
+  countVersions(model: string): Promise<number>;
   deleteVersion(model: string, version: number, event: NewHistoryEvent): Promise<void>;
 
   /** Points an alias at a version (creating or moving it); records the previous version in the event. */

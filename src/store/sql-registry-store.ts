@@ -202,6 +202,11 @@ export class SqlRegistryStore implements RegistryStore {
     return row?.v === null || row?.v === undefined ? null : Number(row.v);
   }
 
+  async countVersions(model: string): Promise<number> {
+    const [row] = await this.#db.query('SELECT COUNT(*) AS n FROM versions WHERE model = ?', [model]);
+    return Number(row?.n ?? 0);
+  }
+
   async deleteVersion(model: string, version: number, event: NewHistoryEvent): Promise<void> {
     const at = this.#at(event);
     return this.#db.transaction(async (tx) => {
