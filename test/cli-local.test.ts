@@ -72,6 +72,26 @@ test('registry workflow through the CLI', async (t) => {
     assert.match(shown.stdout, /input\s+input\s+FP32/);
   });
 
+  await t.test('versions update and models update set and remove tags, keep the rest, and are recorded in history', async () => {
+    const card = join(dir.path, 'card.md');
+    await writeFile(card, '# Cancer RF\nTrained on the breast cancer data set.\n');
+    const v = await cliJson<VersionRecord>(['versions', 'update', 'cancer', '1', ...common, '--tag', 'stage=validated', '--untag', 'team', '--description', 'first', '--model-card', card], alice);
+    assert.deepEqual(v.tags, { stage: 'validated' });
+    assert.equal(v.description, 'first');
+    assert.match(v.modelCard ?? '', /^# Cancer RF/);
+    assert.equal(v.metrics.accuracy, 0.95, 'metrics are untouched');
+    const m = await cliJson<{ tags: Record<string, string> }>(['models', 'update', 'cancer', ...common, '--tag', 'owner=risk'], alice);
+    assert.deepEqual(m.tags, { owner: 'risk' });
+    const nothing = await cli(['versions', 'update', 'cancer', '1', ...common]);
+    assert.equal(nothing.code, 2);
+    assert.match(nothing.stderr, /nothing to update.*MG_USAGE/);
+    const clash = await cli(['models', 'update', 'cancer', ...common, '--tag', 'x=1', '--untag', 'x']);
+    assert.equal(clash.code, 2);
+    assert.match(clash.stderr, /both set .* and removed/);
+    const history = await cli(['history', 'cancer', ...common]);
+    assert.match(history.stdout, /version\.updated/);
+  });
+
   await t.test('alias set and rm; removing a missing alias fails with its code', async () => {
     const set = await cliJson<AliasRecord>(['alias', 'set', 'cancer', 'staging', '1', ...common], alice);
     assert.equal(set.version, 1);

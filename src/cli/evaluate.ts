@@ -22,7 +22,7 @@ import { systemClock } from '../lib/clock.ts';
 import { fail, isModelgateError } from '../lib/errors.ts';
 import { withRegistry } from './context.ts';
 import type { Printer } from './output.ts';
-import { positiveInt, versionRef } from './parse.ts';
+import { collect, positiveInt, versionRef } from './parse.ts';
 
 interface EvaluateFlags {
   data: string;
@@ -37,7 +37,6 @@ interface EvaluateFlags {
   seed?: number;
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 async function writeReports(report: EvaluationReport, o: EvaluateFlags): Promise<string[]> {
   const written: string[] = [];

@@ -99,5 +99,10 @@ export async function run(argv: readonly string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // A reader that stops early (`| head`) closes the pipe: that ends the output, not in a crash.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
   process.exitCode = await run(process.argv.slice(2));
 }

@@ -2,10 +2,12 @@
 import type { Command } from 'commander';
 import { withRegistry } from './context.ts';
 import { pairs } from './output.ts';
-import { keyValue, modelOrder, positiveInt } from './parse.ts';
+import { collect, keyValue, modelOrder, positiveInt } from './parse.ts';
+import { patchTags } from './tags.ts';
+import { fail } from '../lib/errors.ts';
 
 export function registerModelCommands(program: Command): void {
-  const models = program.command('models').description('create, list, show and delete models');
+  const models = program.command('models').description('create, list, show, update and delete models');
 
   models
     .command('create')
@@ -64,6 +66,22 @@ export function registerModelCommands(program: Command): void {
           printer.table(['alias', 'version', 'updated', 'by'],
             model.aliases.map((a) => [a.alias, a.version, a.updatedAt, a.updatedBy]));
         });
+      }));
+
+  models
+    .command('update')
+    .description('change the description or tags of a model')
+    .argument('<model>', 'model name')
+    .option('--description <text>', 'new description')
+    .option('--tag <key=value>', 'set a tag, keeping the others; repeat for more', keyValue)
+    .option('--untag <key>', 'remove a tag; repeat for more', collect)
+    .addHelpText('after', '\nExample:\n  modelgate models update fraud --description "card fraud scorer, v2 features" --tag owner=risk --untag legacy')
+    .action(async (name: string, o: { description?: string; tag?: Record<string, string>; untag?: string[] }, cmd: Command) =>
+      withRegistry(cmd, async ({ registry, printer, call }) => {
+        const tags = patchTags((await registry.getModel(name)).tags, o.tag, o.untag);
+        if (o.description === undefined && tags === undefined) fail('MG_USAGE', { detail: 'nothing to update: give --description, --tag or --untag' });
+        const model = await registry.updateModel(name, { description: o.description, tags }, call);
+        printer.result(model, () => printer.line(`updated model ${model.name}: ${model.description || '(no description)'}; tags ${pairs(model.tags) || '(none)'}`));
       }));
 
   models

@@ -14,6 +14,11 @@ export function keyValue(value: string, previous: Record<string, string> = {}): 
   return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1) };
 }
 
+/** Collects repeated values of an option into a list. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 /** Collects repeated `--metric k=v` with numeric values. */
 export function keyNumber(value: string, previous: Record<string, number> = {}): Record<string, number> {
   const [key, raw] = Object.entries(keyValue(value))[0];

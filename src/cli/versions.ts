@@ -1,6 +1,6 @@
-/** `modelgate versions register|list|show|compare|archive|download`. */
+/** `modelgate versions register|list|show|update|compare|archive|download`. */
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,9 +10,10 @@ import type { VersionComparison } from '../registry/api.ts';
 import type { MetricRange, VersionStatus } from '../store/registry-types.ts';
 import { withRegistry } from './context.ts';
 import { bytes, cell, pairs, type Printer } from './output.ts';
-import { keyValue, metricBound, positiveInt, statusList, versionNumber, versionOrder, versionRef, type VersionOrder } from './parse.ts';
+import { collect, keyValue, metricBound, positiveInt, statusList, versionNumber, versionOrder, versionRef, type VersionOrder } from './parse.ts';
+import { patchTags } from './tags.ts';
 import { describeVersion } from './version-view.ts';
-import { registerVersionRegister } from './versions-register.ts';
+import { fileSize, registerVersionRegister } from './versions-register.ts';
 
 interface ListFlags {
   status?: VersionStatus[];
@@ -42,7 +43,7 @@ function printComparison(printer: Printer, c: VersionComparison): void {
 }
 
 export function registerVersionCommands(program: Command): void {
-  const versions = program.command('versions').description('register, list, show, compare, archive and download model versions');
+  const versions = program.command('versions').description('register, list, show, update, compare, archive and download model versions');
   registerVersionRegister(versions);
 
   versions
@@ -81,6 +82,32 @@ export function registerVersionCommands(program: Command): void {
       withRegistry(cmd, async ({ registry, printer }) => {
         const version = await registry.getVersion(model, ref);
         printer.result(version, () => describeVersion(printer, version));
+      }));
+
+  versions
+    .command('update')
+    .description('change the description, tags or model card of a version (its artifact, metrics and lineage never change)')
+    .argument('<model>', 'model name')
+    .argument('<version>', 'version number or alias', versionRef)
+    .option('--description <text>', 'new description')
+    .option('--tag <key=value>', 'set a tag, keeping the others; repeat for more', keyValue)
+    .option('--untag <key>', 'remove a tag; repeat for more', collect)
+    .option('--model-card <file>', 'replace the model card with this Markdown file')
+    .addHelpText('after', '\nExamples:\n  modelgate versions update fraud 3 --tag stage=validated --untag wip\n  modelgate versions update fraud production --model-card card.md --json')
+    .action(async (model: string, ref: number | string, o: { description?: string; tag?: Record<string, string>; untag?: string[]; modelCard?: string }, cmd: Command) =>
+      withRegistry(cmd, async ({ registry, printer, call }) => {
+        const current = await registry.getVersion(model, ref);
+        const tags = patchTags(current.tags, o.tag, o.untag);
+        let modelCard: string | undefined;
+        if (o.modelCard !== undefined) {
+          await fileSize(o.modelCard);
+          modelCard = await readFile(o.modelCard, 'utf8');
+        }
+        if (o.description === undefined && tags === undefined && modelCard === undefined) {
+          fail('MG_USAGE', { detail: 'nothing to update: give --description, --tag, --untag or --model-card' });
+        }
+        const v = await registry.updateVersion(model, current.version, { description: o.description, tags, modelCard }, call);
+        printer.result(v, () => describeVersion(printer, v));
       }));
 
   versions
