@@ -6,6 +6,8 @@
 import { test, suite } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream, readFileSync } from 'node:fs';
+import { utimes } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { HttpRegistryClient } from '../src/cli/http-client.ts';
 import type { FakeClock } from '../src/lib/clock.ts';
@@ -18,7 +20,16 @@ interface Env {
   as(actor: string): RegistryApi;
   readonly clock: FakeClock;
   blobCount(): Promise<number>;
+  /** Writes a blob no version references, as a registration in another process would, dated `ageMs` ago. */
+  stray(content: string, ageMs: number): Promise<string>;
   close(): Promise<void>;
+}
+
+async function strayBlob(t: TestApp, content: string, ageMs: number): Promise<string> {
+  const { sha256 } = await t.services.blobs.put(Readable.from([Buffer.from(content)]));
+  const when = new Date(Date.now() - ageMs);
+  await utimes(await t.services.blobs.localPath(sha256), when, when);
+  return sha256;
 }
 
 const flags = { registry: { protectedAliases: { production: { approvals: 1, requireEvaluation: true } } } };
@@ -31,6 +42,7 @@ async function inProcess(): Promise<Env> {
     as: (actor) => new RegistryService({ store, blobs, clock, config: { ...t.config, user: actor } }),
     clock: t.clock,
     blobCount: () => t.blobCount(),
+    stray: (content, ageMs) => strayBlob(t, content, ageMs),
     close: () => t.close(),
   };
 }
@@ -47,6 +59,7 @@ async function overHttp(): Promise<Env> {
     as: (actor) => new HttpRegistryClient(url, { 'x-test-actor': actor }),
     clock: t.clock,
     blobCount: () => t.blobCount(),
+    stray: (content, ageMs) => strayBlob(t, content, ageMs),
     // Artifact downloads leave a kept-alive socket that server.close() would otherwise wait out.
     close: () => {
       t.app.server.closeAllConnections();
@@ -242,6 +255,14 @@ function runRegistryApiSuite(name: string, makeEnv: () => Promise<Env>): void {
         assert.equal((await dev.getVersion('g', 5)).version, 5);
         const again = await dev.gc({ keepLast: 1 });
         assert.equal(again.versions.length + again.blobs.length, 0);
+
+        // A blob no version references yet may be a registration still under way elsewhere: left until the grace period is over.
+        const fresh = await env.stray('being registered', 0);
+        const old = await env.stray('abandoned', 2 * 3600_000);
+        const late = await dev.gc({});
+        assert.deepEqual(late.blobs.map((b) => b.sha256), [old]);
+        assert.equal(late.pendingBlobs, 1);
+        assert.equal(await env.blobCount(), 4, `${fresh} stays`);
       } finally {
         await env.close();
       }

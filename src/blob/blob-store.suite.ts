@@ -12,7 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { isModelgateError } from '../lib/errors.ts';
 import { sha256Hex } from '../lib/hash.ts';
-import type { BlobStore, StoredBlob } from './blob-store.ts';
+import type { BlobStore, ListedBlob, StoredBlob } from './blob-store.ts';
 
 export interface BlobStoreHarness {
   readonly store: BlobStore;
@@ -34,9 +34,13 @@ async function* chunksOf(data: Uint8Array, size: number): AsyncIterable<Uint8Arr
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
 }
 
-async function collect(iterable: AsyncIterable<StoredBlob>): Promise<StoredBlob[]> {
+/** What list() gives, as {sha256, size}; each blob's write time must be a moment of this test run. */
+async function collect(iterable: AsyncIterable<ListedBlob>): Promise<StoredBlob[]> {
   const out: StoredBlob[] = [];
-  for await (const item of iterable) out.push(item);
+  for await (const { sha256, size, writtenAt } of iterable) {
+    assert.ok(writtenAt > Date.now() - 600_000 && writtenAt <= Date.now() + 1000, `written at ${writtenAt}`);
+    out.push({ sha256, size });
+  }
   return out;
 }
 

@@ -17,6 +17,12 @@ export interface StoredBlob {
   readonly size: number;
 }
 
+/** A blob as list() gives it: when it was written, too. */
+export interface ListedBlob extends StoredBlob {
+  /** Milliseconds since the epoch (wall clock) when the blob was written. */
+  readonly writtenAt: number;
+}
+
 export interface BlobStore {
   /** Streams the source into the store; hashes as it goes; never holds the whole blob in memory. */
   put(source: AsyncIterable<Uint8Array> | Readable, options?: PutOptions): Promise<StoredBlob>;
@@ -30,7 +36,7 @@ export interface BlobStore {
   has(sha256: string): Promise<boolean>;
   stat(sha256: string): Promise<StoredBlob | null>;
   delete(sha256: string): Promise<void>;
-  list(): AsyncIterable<StoredBlob>;
+  list(): AsyncIterable<ListedBlob>;
   /** Removes temporary files left by interrupted writes. */
   cleanup(): Promise<void>;
   close(): Promise<void>;

@@ -209,8 +209,14 @@ export async function openFsBlobStore(dir: string): Promise<BlobStore> {
         }
         for (const name of names.sort()) {
           if (!SHA256_PATTERN.test(name)) continue;
-          const blob = await store.stat(name);
-          if (blob) yield blob;
+          let info;
+          try {
+            info = await stat(join(blobRoot, shard, name));
+          } catch (err) {
+            if (isMissing(err)) continue;
+            throw err;
+          }
+          yield { sha256: name, size: info.size, writtenAt: info.mtimeMs };
         }
       }
     },

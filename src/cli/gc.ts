@@ -23,6 +23,7 @@ export function registerGcCommand(program: Command): void {
         printer.result(report, () => {
           const verb = report.dryRun ? 'would remove' : 'removed';
           printer.line(`${verb} ${report.versions.length} version(s) and ${report.blobs.length} blob(s), ${bytes(report.bytesFreed)}`);
+          if (report.pendingBlobs > 0) printer.line(`left ${report.pendingBlobs} unreferenced blob(s) written within registry.gcGracePeriod for a later run`);
           if (report.versions.length > 0) {
             printer.line();
             printer.table(['model', 'version'], report.versions.map((v) => [v.model, v.version]));

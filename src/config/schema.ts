@@ -82,6 +82,7 @@ export const configSchema = {
       keepLast: { type: 'int', min: 1, doc: 'Keep at least the newest N versions of each model.' },
       maxAge: { type: 'duration', doc: 'Versions older than this may be collected (e.g. 90d).' },
     },
+    gcGracePeriod: { type: 'duration', default: '1h', doc: 'gc leaves an unreferenced blob younger than this (a registration in another process may still be writing its version).' },
   },
   security: {
     auth: { type: 'enum', values: ['none', 'required'], default: 'none', doc: 'required: every non-public route needs an API key or a JWT.' },

@@ -150,6 +150,7 @@ export const GcReport = Type.Object({
   kept: Type.Array(Type.Object({ model: Type.String(), version: Type.Integer(), reason: Type.String() })),
   blobs: Type.Array(Type.Object({ sha256: Type.String(), size: Type.Number() })),
   bytesFreed: Type.Number(),
+  pendingBlobs: Type.Integer(),
 });
 
 /** `{items, nextCursor}` of a listing. */

@@ -82,6 +82,8 @@ export interface GcReport {
   /** Unreferenced blobs removed (or that would be), with bytes. */
   readonly blobs: readonly { readonly sha256: string; readonly size: number }[];
   readonly bytesFreed: number;
+  /** Unreferenced blobs left for a later run: written within the grace period, so a registration may still be on its way. */
+  readonly pendingBlobs: number;
 }
 
 export interface RegistryApi {

@@ -1,6 +1,9 @@
 /**
  * Garbage collection: apply retention to every model (or one), delete the
- * versions it releases, then delete blobs that no version references. A dry
+ * versions it releases, then delete blobs that no version references. A blob
+ * no version references may belong to a registration another process is
+ * still making (its blob is written before its version): unless this run
+ * released it, it is collected only once older than the grace period. A dry
  * run computes the same report without changing anything.
  */
 import type { BlobStore } from '../blob/blob-store.ts';
@@ -25,6 +28,10 @@ export interface GcDeps {
   /** Blobs of registrations in progress: written, not yet referenced, not garbage. */
   readonly inflight: ReadonlyMap<string, number>;
   readonly policy: RetentionPolicy;
+  /** Unreferenced blobs written less than this long ago (by the wall clock) are left alone unless this run released them. */
+  readonly graceMs: number;
+  /** The wall clock blob write times are compared with (default Date.now). */
+  readonly wallNow?: () => number;
   readonly event: (e: Pick<NewHistoryEvent, 'kind'> & Partial<NewHistoryEvent>) => NewHistoryEvent;
   readonly logger?: RegistryLogger;
 }
@@ -44,6 +51,7 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
   }
 
   const removed: { model: string; version: number }[] = [];
+  const released = new Set<string>();
   const kept: { model: string; version: number; reason: string }[] = [];
   for (const model of models) {
     const versions = await allPages((cursor) => store.listVersions(model, { limit: 500, cursor }));
@@ -55,6 +63,8 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
       if (d.kind === 'protected') kept.push({ model, version: d.version, reason: d.reason });
       if (d.kind !== 'remove') continue;
       removed.push({ model, version: d.version });
+      const record = versions.find((v) => v.version === d.version);
+      if (record !== undefined) for (const sha of blobsOf(record)) released.add(sha);
       if (!dryRun) await store.deleteVersion(model, d.version, deps.event({ kind: 'version.deleted', version: d.version, data: { retention: true } }));
     }
   }
@@ -71,12 +81,18 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
     }
   }
   const blobs: { sha256: string; size: number }[] = [];
+  const youngerThan = (deps.wallNow ?? Date.now)() - deps.graceMs;
+  let pendingBlobs = 0;
   for await (const blob of deps.blobs.list()) {
     if (referenced.has(blob.sha256) || deps.inflight.has(blob.sha256)) continue;
+    if (!released.has(blob.sha256) && blob.writtenAt > youngerThan) {
+      pendingBlobs++;
+      continue;
+    }
     blobs.push({ sha256: blob.sha256, size: blob.size });
     if (!dryRun) await deps.blobs.delete(blob.sha256);
   }
   const bytesFreed = blobs.reduce((n, b) => n + b.size, 0);
-  deps.logger?.info({ dryRun, versions: removed.length, blobs: blobs.length, bytesFreed }, 'registry garbage collection');
-  return { dryRun, versions: removed, kept, blobs, bytesFreed };
+  deps.logger?.info({ dryRun, versions: removed.length, blobs: blobs.length, bytesFreed, pendingBlobs }, 'registry garbage collection');
+  return { dryRun, versions: removed, kept, blobs, bytesFreed, pendingBlobs };
 }

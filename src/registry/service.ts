@@ -310,6 +310,7 @@ export class RegistryService implements RegistryApi {
         keepLast: options.keepLast ?? this.#deps.config.registry.retention.keepLast,
         maxAgeMs: options.maxAgeMs ?? this.#deps.config.registry.retention.maxAgeMs,
       },
+      graceMs: this.#deps.config.registry.gcGracePeriodMs,
       event: (e) => this.#event(options, e),
       logger: this.#deps.logger,
     }, options);
