@@ -8,7 +8,8 @@ const domain = ['registry', 'evaluation', 'data', 'drift', 'rollout', 'monitorin
 const concreteStores = ['**/store/sqlite/**', '**/store/postgres/**', '**/blob/fs-*', '**/blob/s3-*', '**/app/**'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'web/dist/**', 'bench/results/**', '.modelgate/**'] },
+  // tmp/ is git-ignored scratch space.
+  { ignores: ['node_modules/**', 'web/dist/**', 'bench/results/**', '.modelgate/**', 'tmp/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

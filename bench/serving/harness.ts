@@ -189,3 +189,21 @@ export async function loadPaired(targets: readonly Target[], body: string | Buff
     cpuUsPerRequest: cpuMs.map((ms, i) => (Number.isNaN(ms) || requests[i] === 0 ? null : Math.round((ms * 1000) / requests[i]!))),
   };
 }
+
+/** Several loads of one target as one: requests per second over all of them, the median p50, the worst p99, errors summed, CPU per request weighted by requests. */
+export function mergeLoads(loads: readonly Load[], secondsEach: number): Load {
+  const requests = loads.reduce((n, l) => n + l.requests, 0);
+  const sorted = loads.map((l) => l.p50).sort((a, b) => a - b);
+  const cpu = loads.every((l) => l.serverCpuUsPerRequest !== null) && requests > 0
+    ? Math.round(loads.reduce((s, l) => s + l.serverCpuUsPerRequest! * l.requests, 0) / requests)
+    : null;
+  return {
+    rps: requests / (loads.length * secondsEach),
+    requests,
+    p50: sorted[Math.floor(sorted.length / 2)]!,
+    p99: Math.max(...loads.map((l) => l.p99)),
+    errors: loads.reduce((n, l) => n + l.errors, 0),
+    non2xx: loads.reduce((n, l) => n + l.non2xx, 0),
+    serverCpuUsPerRequest: cpu,
+  };
+}

@@ -3,7 +3,8 @@
  * two measurements taken in this run on this machine:
  *   1. single-row V2 JSON on breast_cancer_rf, 32 connections: modelgate
  *      `serve --workers 2` against the bare node:http + onnxruntime-node floor
- *      with 2 processes (target >= 0.85), and against FastAPI + scikit-learn;
+ *      with 2 processes (target >= 0.85), four rounds of each in turns, and
+ *      against FastAPI + scikit-learn;
  *   2. wide_mlp single rows at 64 connections: dynamic batching on vs off
  *      (target >= 2x), p99 of both, and the mean batch size a worker ran.
  *      Both endpoints run in the same server with the same session settings
@@ -20,9 +21,12 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeV2BinaryRequest } from '../../src/inference/v2-binary.ts';
 import { timeCodecs } from './codec.ts';
-import { cli, load as loadWith, mainCli as main, ratio, root, show, startProcess, stopProcesses, type Load, type LoadOptions } from './harness.ts';
+import { cli, load as loadWith, mainCli as main, mergeLoads, ratio, root, show, startProcess, stopProcesses, type Load, type LoadOptions } from './harness.ts';
 
 const DURATION = 8;
+/** Part 1: rounds of each server, in turns. */
+const ROUNDS = 4;
+const ROUND_SECONDS = 5;
 /** Batched endpoint settings: no added wait; a batch takes every request that arrived while the previous one ran. */
 const BATCHING = { maxBatchSize: 64, maxQueueDelayUs: 0 };
 
@@ -69,10 +73,20 @@ async function run(): Promise<void> {
     console.log('1. single-row V2 JSON, breast_cancer_rf, 32 connections');
     await load(`${bare}/v2/models/rf/infer`, single, { connections: 32, duration: 2 });
     await load(`${mg}/v2/models/rf/infer`, single, { connections: 32, duration: 2 });
-    const floor = await load(`${bare}/v2/models/rf/infer`, single, { connections: 32 });
-    show('bare node:http + onnxruntime-node (2 procs)', floor);
-    const ours = await load(`${mg}/v2/models/rf/infer`, single, { connections: 32 });
-    show('modelgate serve --workers 2', ours);
+    // Rounds in turns (bare first, then modelgate first, ...), so a change in machine load during the run hits both alike.
+    const floorRounds: Load[] = [];
+    const ourRounds: Load[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const side of round % 2 === 0 ? ['bare', 'modelgate'] as const : ['modelgate', 'bare'] as const) {
+        const l = await load(`${side === 'bare' ? bare : mg}/v2/models/rf/infer`, single, { connections: 32, duration: ROUND_SECONDS });
+        (side === 'bare' ? floorRounds : ourRounds).push(l);
+        show(`round ${round + 1}: ${side === 'bare' ? 'bare node:http + onnxruntime-node (2 procs)' : 'modelgate serve --workers 2'}`, l);
+      }
+    }
+    const floor = mergeLoads(floorRounds, ROUND_SECONDS);
+    const ours = mergeLoads(ourRounds, ROUND_SECONDS);
+    show('bare, all rounds', floor);
+    show('modelgate, all rounds', ours);
     let fastapi: Load | null = null;
     if (hasFastapi()) {
       const fa = await startProcess(['/usr/bin/python3', join(root, 'bench/peers/fastapi_sklearn.py'), '--port', '8095'], 'http://127.0.0.1:8095');
@@ -117,7 +131,10 @@ async function run(): Promise<void> {
     const results = {
       machine: { cpus: availableParallelism(), model: cpus()[0]?.model, node: process.version, loadAverageAtStart: startLoad, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
       durationSeconds: DURATION,
-      throughputVsBare: { ratio: ratio(ours.rps, floor.rps), target: 0.85, modelgate: ours, bare: floor },
+      throughputVsBare: {
+        ratio: ratio(ours.rps, floor.rps), target: 0.85, rounds: ROUNDS, secondsPerRound: ROUND_SECONDS,
+        ratioPerRound: ourRounds.map((l, i) => ratio(l.rps, floorRounds[i]!.rps)), serverCpuBareOverModelgate: cpuRatio(floor, ours), modelgate: ours, bare: floor,
+      },
       throughputVsFastapi: fastapi === null ? { skipped: 'python3-fastapi/python3-uvicorn/python3-sklearn not installed' } : { ratio: ratio(ours.rps, fastapi.rps), fastapi },
       batching: {
         ratio: ratio(on.rps, off.rps), target: 2, serverCpuPerRequestOffOverOn: cpuRatio(off, on), on, off, p99OnMs: on.p99, p99OffMs: off.p99,
@@ -127,7 +144,7 @@ async function run(): Promise<void> {
       latencyAtHalfMax: { rate, addedP50Ms: Math.round((oursHalf.p50 - floorHalf.p50) * 100) / 100, addedP99Ms: Math.round((oursHalf.p99 - floorHalf.p99) * 100) / 100, modelgate: oursHalf, bare: floorHalf },
     };
     console.log('\nratios (same run):');
-    console.log(`  modelgate / bare floor:        ${results.throughputVsBare.ratio} (target >= 0.85)`);
+    console.log(`  modelgate / bare floor:        ${results.throughputVsBare.ratio} (target >= 0.85; rounds ${results.throughputVsBare.ratioPerRound.join(', ')}; server CPU per request bare/modelgate ${results.throughputVsBare.serverCpuBareOverModelgate})`);
     if (fastapi !== null) console.log(`  modelgate / FastAPI:           ${ratio(ours.rps, fastapi.rps)}`);
     console.log(`  batching on / off (wide_mlp):  ${results.batching.ratio} (target >= 2); p99 ${on.p99} ms on, ${off.p99} ms off; server CPU per request off/on ${results.batching.serverCpuPerRequestOffOverOn}`);
     console.log(`  binary / JSON (1 MiB):         ${results.binaryVsJson.ratio} (target >= 5); server CPU per request JSON/binary ${results.binaryVsJson.serverCpuPerRequestJsonOverBinary}; decoding alone ${codec.ratio}x`);
