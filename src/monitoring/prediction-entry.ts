@@ -32,15 +32,31 @@ function tensorJson(t: NamedTensor, rows: number): unknown {
 // JSON.stringify writes a finite number exactly as String does, and anything else as null.
 const num = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
 
+/**
+ * Each feature's `"name":` as JSON.stringify writes the key, or null where it
+ * would not keep the order (integer-like names go first) or the names repeat.
+ * Worked out once per feature list (a served version's, long-lived).
+ */
+const keyPrefixes = new WeakMap<readonly string[], readonly string[] | null>();
+function keysOf(features: readonly string[]): readonly string[] | null {
+  let keys = keyPrefixes.get(features);
+  if (keys === undefined) {
+    const plain = new Set(features).size === features.length && !features.some((f) => /^(0|[1-9]\d*)$/.test(f));
+    keys = plain ? features.map((f) => `${JSON.stringify(f)}:`) : null;
+    keyPrefixes.set(features, keys);
+  }
+  return keys;
+}
+
 /** `{"feature": value, …}` (one row) or `{"feature": [values…], …}`, as JSON.stringify would write the same object. */
 function featureJson(features: readonly string[], matrix: RowSource): string | null {
-  // Integer-like names are ordered first by JSON.stringify, repeated names collapse: leave those to it.
-  if (new Set(features).size !== features.length || features.some((f) => /^(0|[1-9]\d*)$/.test(f))) return null;
+  const keys = keysOf(features);
+  if (keys === null) return null;
   const rows = matrix.rows;
   let s = '{';
   for (let c = 0; c < matrix.columns; c++) {
     if (c > 0) s += ',';
-    s += `${JSON.stringify(features[c])}:`;
+    s += keys[c];
     if (rows === 1) s += num(matrix.get(0, c));
     else {
       s += '[';
