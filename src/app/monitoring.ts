@@ -84,7 +84,9 @@ export async function openMonitoring(config: Config, services: Services, options
   const clock = services.clock;
   const rng = seededRng(options.seed ?? (Date.now() & 0x7fffffff));
   const windows = options.windows ?? new LiveWindows(clock, { bucketMs: m.bucketMs });
-  const sample = new FeatureSample(rng, { capacity: m.drift.windowRows, rate: m.drift.sampleRate, forward: role.kind === 'worker' });
+  const sample = new FeatureSample(rng, {
+    capacity: m.drift.windowRows, rate: m.drift.sampleRate, maxRowsPerSecond: m.drift.maxRowsPerSecond, now: () => clock.now(), forward: role.kind === 'worker',
+  });
   const serving = new ServingMetrics();
   const predictions = await openPredictionStore(config, options.databaseSchema);
   const p = m.predictionLog;

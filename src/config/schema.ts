@@ -140,6 +140,7 @@ export const configSchema = {
     drift: {
       interval: { type: 'duration', default: '1m', doc: 'How often live drift is computed against each version\'s reference profile.' },
       sampleRate: { type: 'number', default: 0.1, min: 0, max: 1, doc: 'Share of input rows kept for live drift.' },
+      maxRowsPerSecond: { type: 'int', default: 100, min: 1, doc: 'Most input rows kept for live drift per second in each process, whatever sampleRate gives under heavy traffic.' },
       windowRows: { type: 'int', default: 1000, min: 10, max: 100000, doc: 'Most recent sampled rows per version compared with the reference.' },
       minRows: { type: 'int', default: 100, min: 1, doc: 'Fewer sampled rows than this: no drift score yet.' },
     },

@@ -71,6 +71,10 @@ export interface FeatureSampleOptions {
   capacity: number;
   /** Probability that a row is kept, 0–1. */
   rate: number;
+  /** Most rows kept per second (by `now`), whatever the rate: bounds the cost under heavy traffic. */
+  maxRowsPerSecond?: number;
+  /** Milliseconds, for the per-second bound (default Date.now). */
+  now?: () => number;
   /** A worker in a cluster: rows go only to takeNew() (at most `capacity` between calls), for the primary's window. */
   forward?: boolean;
 }
@@ -81,6 +85,9 @@ export class FeatureSample {
   readonly #options: FeatureSampleOptions;
   /** Rows still to pass before the next kept one. */
   #skip: number;
+  /** The second the kept-row count is of, and the count. */
+  #second = -1;
+  #kept = 0;
 
   constructor(rng: Rng, options: FeatureSampleOptions) {
     this.#rng = rng;
@@ -97,14 +104,33 @@ export class FeatureSample {
     return Math.floor(Math.log(1 - this.#rng.next()) / Math.log(1 - rate));
   }
 
+  /** Whether this second's row budget has room left; `take` counts one row against it. */
+  #budget(take: boolean): boolean {
+    const cap = this.#options.maxRowsPerSecond;
+    if (cap === undefined) return true;
+    const second = Math.floor((this.#options.now ?? Date.now)() / 1000);
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#kept = 0;
+    }
+    if (this.#kept >= cap) return false;
+    if (take) this.#kept++;
+    return true;
+  }
+
   /**
    * True when none of a request's `rows` rows (of `columns` values) is to be
    * kept, and then counts them as passed: callers ask this before building
-   * anything to offer.
+   * anything to offer. A row due while this second's budget is spent is
+   * passed over and the next one drawn.
    */
   skips(rows: number, columns: number): boolean {
     if (columns > MAX_SAMPLED_COLUMNS || columns <= 0 || this.#options.rate <= 0) return true;
-    if (this.#skip < rows) return false;
+    if (this.#skip < rows) {
+      if (this.#budget(false)) return false;
+      this.#skip = this.#gap();
+      return true;
+    }
     this.#skip -= rows;
     return true;
   }
@@ -131,6 +157,10 @@ export class FeatureSample {
     const ring = this.#ring(endpoint, version, features, input.columns);
     let r = this.#skip;
     for (; r < input.rows; r += 1 + this.#gap()) {
+      if (!this.#budget(true)) {
+        r = input.rows + this.#gap();
+        break;
+      }
       if (forward) {
         ring.forward(input, r, prediction(r), capacity);
         continue;

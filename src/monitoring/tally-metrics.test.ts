@@ -64,3 +64,18 @@ test('a worker feature sample hands its rows to takeNew() once, and the primary\
   for (const s of taken) primary.add(s);
   assert.deepEqual(primary.window('e', 1)?.values, { a: [0, 1000], b: [1, 1001] });
 });
+
+test('the feature sample keeps at most maxRowsPerSecond rows a second, whatever the rate', () => {
+  let now = 5_000;
+  const capped = new FeatureSample(seededRng(6), { capacity: 100, rate: 1, maxRowsPerSecond: 3, now: () => now });
+  const offerAll = (requests: number, rows: number): void => {
+    for (let i = 0; i < requests; i++) if (!capped.skips(rows, 2)) capped.offer('e', 1, null, rowsOf(rows, 2), () => null);
+  };
+  offerAll(10, 1);
+  assert.equal(capped.window('e', 1)?.rows, 3);
+  offerAll(1, 5);
+  assert.equal(capped.window('e', 1)?.rows, 3, 'a many-row request within a spent second adds nothing');
+  now += 1000;
+  offerAll(1, 5);
+  assert.equal(capped.window('e', 1)?.rows, 6, 'the next second keeps three more of the five');
+});
