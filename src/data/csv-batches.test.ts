@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { isModelgateError } from '../lib/errors.ts';
 import { CsvTypeConflict, readCsvBatches, readCsvColumnsWithRetry, type CsvBatchOptions } from './csv-batches.ts';
+import { scratchFiles } from './scratch-files.ts';
 import { appendColumn, readDataset, type Value } from './dataset.ts';
 
-const dir = await mkdtemp(join(tmpdir(), 'mg-csv-batches-'));
-after(() => rm(dir, { recursive: true, force: true }));
-let files = 0;
-
-async function file(content: string): Promise<string> {
-  const path = join(dir, `f${files++}.csv`);
-  await writeFile(path, content);
-  return path;
-}
+const { dir, file } = await scratchFiles('mg-csv-batches-');
 
 /** Columns as the row reader (two passes, one object per row) gives them. */
 async function byRows(path: string): Promise<Record<string, Value[]>> {

@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { isModelgateError } from '../lib/errors.ts';
 import { readCsvColumnsWithRetry, type CsvBatchOptions } from './csv-batches.ts';
 import { readParquetColumns, type ParquetColumns } from './parquet.ts';
 import { readCsvColumnsInThread, readParquetColumnsInThread } from './read-in-thread.ts';
+import { scratchFiles } from './scratch-files.ts';
 import { appendColumn } from './dataset.ts';
 
-const dir = await mkdtemp(join(tmpdir(), 'mg-csv-thread-'));
-after(() => rm(dir, { recursive: true, force: true }));
-let files = 0;
-
-async function file(content: string): Promise<string> {
-  const path = join(dir, `f${files++}.csv`);
-  await writeFile(path, content);
-  return path;
-}
+const { dir, file } = await scratchFiles('mg-csv-thread-');
 
 type Read = typeof readCsvColumnsWithRetry;
 
