@@ -44,6 +44,13 @@ export async function fileSize(file: string): Promise<number> {
   }
 }
 
+/** The text of a model card file the user named (undefined when none), or MG_FILE_NOT_FOUND. */
+export async function readModelCard(file: string | undefined): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  await fileSize(file);
+  return readFile(file, 'utf8');
+}
+
 /** `sklearn@1.2.1` or `sklearn` → framework and optional version. */
 function framework(text: string | undefined): Pick<Lineage, 'framework' | 'frameworkVersion'> {
   if (text === undefined) return {};
@@ -59,11 +66,7 @@ async function buildMetadata(file: string, o: RegisterFlags): Promise<VersionMet
     const { loadTrainingData } = await import('./train-data.ts');
     train = await loadTrainingData(o.trainData, o.label);
   }
-  let modelCard: string | undefined;
-  if (o.modelCard !== undefined) {
-    await fileSize(o.modelCard);
-    modelCard = await readFile(o.modelCard, 'utf8');
-  }
+  const modelCard = await readModelCard(o.modelCard);
   const lineage: Lineage = {
     commit: o.commit,
     datasetUri: o.dataset,

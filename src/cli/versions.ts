@@ -1,6 +1,6 @@
 /** `modelgate versions register|list|show|update|compare|archive|download`. */
 import { createWriteStream } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,7 +13,7 @@ import { bytes, cell, pairs, type Printer } from './output.ts';
 import { collect, keyValue, metricBound, positiveInt, statusList, versionNumber, versionOrder, versionRef, type VersionOrder } from './parse.ts';
 import { patchTags } from './tags.ts';
 import { describeVersion } from './version-view.ts';
-import { fileSize, registerVersionRegister } from './versions-register.ts';
+import { readModelCard, registerVersionRegister } from './versions-register.ts';
 
 interface ListFlags {
   status?: VersionStatus[];
@@ -98,11 +98,7 @@ export function registerVersionCommands(program: Command): void {
       withRegistry(cmd, async ({ registry, printer, call }) => {
         const current = await registry.getVersion(model, ref);
         const tags = patchTags(current.tags, o.tag, o.untag);
-        let modelCard: string | undefined;
-        if (o.modelCard !== undefined) {
-          await fileSize(o.modelCard);
-          modelCard = await readFile(o.modelCard, 'utf8');
-        }
+        const modelCard = await readModelCard(o.modelCard);
         if (o.description === undefined && tags === undefined && modelCard === undefined) {
           fail('MG_USAGE', { detail: 'nothing to update: give --description, --tag, --untag or --model-card' });
         }
