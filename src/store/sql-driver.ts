@@ -25,6 +25,8 @@ export interface SqlDialect {
 
 export interface SqlDriver extends SqlExecutor {
   readonly dialect: SqlDialect;
+  /** Runs one statement that returns no rows; resolves to how many rows it changed (cheaper than RETURNING for bulk writes). */
+  execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /** Runs fn in one write transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Applies pending migrations; safe when several processes start at once. */

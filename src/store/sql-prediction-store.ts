@@ -44,12 +44,12 @@ export class SqlPredictionStore extends SqlStore implements PredictionStore {
           r.prediction === null ? null : JSON.stringify(r.prediction), inputs.length + outputs.length);
       }
       const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-      const rows = await this.db.query(
+      // A repeated request id (callers may send their own) is skipped, not an error; the count says how many were new.
+      written += await this.db.execute(
         `INSERT INTO predictions (request_id, endpoint, version, at, at_ms, latency_ms, inputs, outputs, prediction, size_bytes)
-         VALUES ${values} ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
+         VALUES ${values} ON CONFLICT (request_id) DO NOTHING`,
         params,
       );
-      written += rows.length;
     }
     return written;
   }

@@ -80,6 +80,14 @@ export class PostgresDriver implements SqlDriver {
     }
   }
 
+  async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    try {
+      return (await this.#pool.query(numberParams(sql), params as SqlValue[])).rowCount ?? 0;
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
   async #connect(): Promise<PoolClient> {
     try {
       return await this.#pool.connect();

@@ -60,22 +60,31 @@ export class SqliteDriver implements SqlDriver {
     return run;
   }
 
-  #run(sql: string, params: readonly SqlValue[]): SqlRow[] {
+  /** The cached prepared statement for sql, used by `use`; SQLite's "cannot reach the database" errors become MG_STORE_UNAVAILABLE. */
+  #with<T>(sql: string, use: (statement: StatementSync) => T): T {
     let statement = this.#statements.get(sql);
     try {
       if (!statement) {
         statement = this.#db.prepare(sql);
         this.#statements.set(sql, statement);
       }
-      return statement.all(...params) as SqlRow[];
+      return use(statement);
     } catch (err) {
       if (isUnavailable(err)) fail('MG_STORE_UNAVAILABLE', { detail: `SQLite ${this.#path}: ${(err as Error).message}` }, { cause: err });
       throw err;
     }
   }
 
+  #run(sql: string, params: readonly SqlValue[]): SqlRow[] {
+    return this.#with(sql, (statement) => statement.all(...params) as SqlRow[]);
+  }
+
   query(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
     return this.#exclusive(() => this.#run(sql, params));
+  }
+
+  execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return this.#exclusive(() => this.#with(sql, (statement) => Number(statement.run(...params).changes)));
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
