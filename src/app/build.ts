@@ -70,7 +70,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     const now = () => services.clock.now();
     await app.register(keyRoutes, { prefix: '/api/v1', api: securityApi, now });
     await app.register(auditRoutes, { prefix: '/api/v1', api: securityApi, now });
-    const dataPlane = deps.dataPlane ?? openDataPlane(config, services, { logger: app.log, ...deps.dataPlaneOptions });
+    const dataPlane = deps.dataPlane ?? openDataPlane(config, services, {
+      logger: app.log, replicaSync: deps.databaseSchema ? { schema: deps.databaseSchema } : {}, ...deps.dataPlaneOptions,
+    });
     if (!deps.dataPlane) app.addHook('onClose', async () => dataPlane.close());
     // Opened before the restore so the first model loads are timed too.
     // Alert responses reach the rollout controller, which is opened below (after the restore).

@@ -147,6 +147,7 @@ export async function runWorker(config: Config): Promise<void> {
     session: workerSessionOptions(config.runtime, workerCount(config)),
     onChange: (endpoint) => process.send?.({ type: 'modelgate:changed', endpoint } satisfies Message),
     cluster: leaderLink(config, services.clock),
+    replicaSync: {},
   });
   const send = (m: unknown): void => void process.send?.(m);
   const monitoring = await openMonitoring(config, services, {

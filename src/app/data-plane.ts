@@ -15,6 +15,7 @@ import type { WindowSource } from '../rollout/analysis.ts';
 import type { RolloutControl } from '../rollout/control.ts';
 import { EndpointService, type EndpointLogger, type RestoreResult } from '../rollout/endpoints.ts';
 import type { ExecutionProvider, GraphOptimizationLevel, SessionOptions } from '../runtime/session.ts';
+import { RoutingSync } from './routing-sync.ts';
 import type { Services } from './services.ts';
 
 export interface DataPlane {
@@ -27,7 +28,9 @@ export interface DataPlane {
   readonly monitor: RequestMonitor | null;
   /** In a cluster worker, its link to the primary (null in a single process). */
   readonly cluster: ClusterLink | null;
-  /** Loads every stored endpoint; those that fail answer 503 and are listed. */
+  /** Routing changes to and from other processes on the same PostgreSQL database (null on SQLite, or when not asked for). */
+  readonly replicas: RoutingSync | null;
+  /** Starts following other processes' routing changes, then loads every stored endpoint; those that fail answer 503 and are listed. */
   restore(): Promise<RestoreResult[]>;
   /** Drains and releases every route. */
   close(): Promise<void>;
@@ -54,6 +57,8 @@ export interface DataPlaneOptions {
   /** Called after this process changed an endpoint (the cluster worker tells the primary). */
   readonly onChange?: (endpoint: string) => void;
   readonly cluster?: ClusterLink;
+  /** On PostgreSQL: announce this process's routing changes and follow everyone else's (see routing-sync.ts). */
+  readonly replicaSync?: { readonly schema?: string; readonly resyncMs?: number };
 }
 
 const providers: readonly ExecutionProvider[] = ['cpu', 'cuda'];
@@ -99,8 +104,18 @@ export function openDataPlane(config: Config, services: Services, options: DataP
     clock: services.clock,
     defaultActor: config.user,
     logger: options.logger,
-    onChange: options.onChange,
+    onChange: (name) => {
+      options.onChange?.(name);
+      replicas?.announce(name);
+    },
   });
+  const replicas = options.replicaSync !== undefined && config.databaseUrl
+    ? new RoutingSync({ url: config.databaseUrl, ...options.replicaSync }, {
+      sync: (name) => endpoints.sync(name),
+      names: async () => [...new Set([...(await services.endpoints.list()).map((e) => e.name), ...router.names])],
+      onError: (err, what) => options.logger?.warn({ err, what }, 'routing sync with other replicas failed'),
+    })
+    : null;
   const windows = new LiveWindows(services.clock, { bucketMs: config.monitoring.bucketMs });
   const monitor = config.monitoring.enabled
     ? new RequestMonitor({ windows, metrics: new ServingMetrics(undefined, { defaults: false }), now: () => services.clock.now() })
@@ -108,10 +123,14 @@ export function openDataPlane(config: Config, services: Services, options: DataP
   if (monitor !== null) router.shadows.recorder = windows;
   let closed: Promise<void> | undefined;
   return {
-    pool, router, endpoints, windows, monitor, cluster: options.cluster ?? null,
-    restore: () => endpoints.restore(),
+    pool, router, endpoints, windows, monitor, cluster: options.cluster ?? null, replicas,
+    async restore() {
+      // Listening first: a change made while the stored endpoints load is not missed.
+      await replicas?.start();
+      return endpoints.restore();
+    },
     close() {
-      closed ??= router.close();
+      closed ??= Promise.all([replicas?.close(), router.close()]).then(() => undefined);
       return closed;
     },
   };

@@ -295,6 +295,11 @@ export class Router {
   }
 
   /** The revision of the endpoint record being served, if routed. */
+  /** Every endpoint this router knows: routed, or failed to load. */
+  get names(): string[] {
+    return [...new Set([...this.#routes.keys(), ...this.#failed.keys()])];
+  }
+
   revision(name: string): number | undefined {
     return this.#routes.get(name)?.stable.endpoint.revision;
   }
