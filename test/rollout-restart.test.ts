@@ -44,12 +44,13 @@ test('a canary resumes at the same step after the primary is killed', async () =
   assert.ok(answers.every((a) => a.status === 200));
   assert.ok(answers.some((a) => a.version === '2'), 'the candidate still takes its share after the restart');
 
-  const promoted = await api(server.url, 'POST', `/api/v1/endpoints/cancer/rollouts/${id}/promote`, {});
+  // With no body at all, as `curl -X POST …/promote` sends it.
+  const promoted = await api(server.url, 'POST', `/api/v1/endpoints/cancer/rollouts/${id}/promote`);
   assert.equal(promoted.status, 200, JSON.stringify(promoted.body));
   const final = await waitFor(server.url, 'cancer', id, (r) => r.phase === 'succeeded');
   assert.equal(final.phase, 'succeeded');
   assert.equal((await api(server.url, 'GET', '/api/v1/endpoints/cancer')).body.version, 2);
-  const back = await api(server.url, 'POST', '/api/v1/endpoints/cancer/rollback', {});
+  const back = await api(server.url, 'POST', '/api/v1/endpoints/cancer/rollback');
   assert.equal(back.status, 200, JSON.stringify(back.body));
   assert.deepEqual([back.body.kind, back.body.version], ['switched', 1], 'a recent stable is switched to at once');
 });

@@ -5,20 +5,12 @@
 // change it missed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app/build.ts';
-import { dropPostgresSchema } from '../src/store/postgres/registry-store.ts';
-import { fixture, multipart, testConfig } from './support/app.ts';
+import { deploy, openReplicas } from './support/replicas.ts';
 
 const pgUrl = process.env.MODELGATE_TEST_DATABASE_URL;
-const features = (JSON.parse(readFileSync(fixture('breast_cancer_rf', 'expected.json'), 'utf8')) as { features: string[] }).features;
 
 /** The version `app` serves for `endpoint`, or its status code when it serves none. */
 async function served(app: FastifyInstance, endpoint: string): Promise<string | number> {
@@ -38,23 +30,11 @@ async function until(app: FastifyInstance, endpoint: string, want: string | numb
 }
 
 test('routing changes reach another replica on the same PostgreSQL database', { skip: pgUrl ? false : 'MODELGATE_TEST_DATABASE_URL is not set' }, async () => {
-  const url = pgUrl as string;
-  const schema = `t_replicas_${randomBytes(4).toString('hex')}`;
-  const dataDir = await mkdtemp(join(tmpdir(), 'modelgate-replicas-'));
-  const config = testConfig(dataDir, { databaseUrl: url });
-  const a = await buildApp(config, { databaseSchema: schema });
-  const b = await buildApp(config, { databaseSchema: schema });
+  const { a, b, url, close } = await openReplicas(pgUrl as string);
   try {
-    assert.equal((await a.inject({ method: 'POST', url: '/api/v1/models', payload: { name: 'rf' } })).statusCode, 201);
-    for (const model of ['breast_cancer_rf', 'breast_cancer_rf_weak']) {
-      const res = await a.inject({ method: 'POST', url: '/api/v1/models/rf/versions', ...multipart({ features }, readFileSync(fixture(model))) });
-      assert.equal(res.statusCode, 201, res.body);
-    }
-    const deploy = (version: number) => a.inject({ method: 'POST', url: '/api/v1/endpoints', payload: { name: 'cancer', model: 'rf', version } });
-
-    assert.equal((await deploy(1)).statusCode, 200);
+    assert.equal((await deploy(a, 1)).statusCode, 200);
     const firstMs = await until(b, 'cancer', '1', 1000);
-    assert.equal((await deploy(2)).statusCode, 200);
+    assert.equal((await deploy(a, 2)).statusCode, 200);
     const switchMs = await until(b, 'cancer', '2', 1000);
     assert.equal((await a.inject({ method: 'DELETE', url: '/api/v1/endpoints/cancer' })).statusCode, 204);
     const deleteMs = await until(b, 'cancer', 404, 1000);
@@ -69,13 +49,11 @@ test('routing changes reach another replica on the same PostgreSQL database', { 
     } finally {
       await admin.end();
     }
-    assert.equal((await deploy(1)).statusCode, 200);
+    assert.equal((await deploy(a, 1)).statusCode, 200);
     await until(b, 'cancer', '1', 5000);
     const res = await b.inject({ method: 'POST', url: '/v2/models/cancer/infer', payload: { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 30], data: Array.from({ length: 30 }, (_, i) => i / 3) }] } });
     assert.equal(res.statusCode, 200, res.body);
   } finally {
-    await Promise.all([a.close(), b.close()]);
-    await dropPostgresSchema(url, schema);
-    await rm(dataDir, { recursive: true, force: true });
+    await close();
   }
 });

@@ -23,6 +23,7 @@ import { rolloutControl } from '../rollout/control.ts';
 import { RolloutController } from '../rollout/controller.ts';
 import { ShadowSumsPublisher } from '../rollout/shadow-sums.ts';
 import { runSmoke } from '../rollout/smoke.ts';
+import { PgLease } from '../store/postgres/lease.ts';
 import { SqlRolloutStore } from '../store/sql-rollout-store.ts';
 import { migrated } from '../store/sql-store.ts';
 import { openDriver } from './database.ts';
@@ -33,6 +34,8 @@ export interface Rollouts {
   readonly controller: RolloutController;
   /** This process's shadow comparisons, published to the store and summed with every other process's. */
   readonly shadowSums: ShadowSumsPublisher;
+  /** On PostgreSQL, the lease that makes this process the one running the controller's loop (null on SQLite, or with the controller off). */
+  readonly lease: PgLease | null;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,15 @@ export async function openRollouts(config: Config, services: Services, dataPlane
     iso: () => services.clock.iso(), onError: (err) => options.onError?.(err, 'shadow-sums'),
   });
   shadowSums.start(config.monitoring.pushIntervalMs);
+  const notLeader = dataPlane.cluster !== null && dataPlane.cluster.windows === null;
+  // Replicas sharing PostgreSQL: one controller among them, the one holding the lease.
+  const lease = config.databaseUrl && config.rollout.controller && !notLeader
+    ? new PgLease(config.databaseUrl, `modelgate.rollout-controller.${options.databaseSchema ?? 'public'}`, {
+      onAcquired: () => controller.startLoop(config.rollout.tickIntervalMs),
+      onLost: () => void controller.stop(),
+      onError: (err) => options.onError?.(err, 'lease'),
+    })
+    : null;
   const controller = new RolloutController({
     store,
     routing: { get: (name) => endpoints.get(name), setRouting: (name, change, ctx) => endpoints.setRouting(name, change, ctx) },
@@ -63,18 +75,21 @@ export async function openRollouts(config: Config, services: Services, dataPlane
     webhookSecret: config.rollout.webhookSecret ?? null,
     rollbackWindowMs: config.rollout.rollbackWindowMs,
     onError: options.onError,
-    // A cluster worker that is not the leader stores commands and leaves the steps to the leader's loop.
-    deferTicks: dataPlane.cluster !== null && dataPlane.cluster.windows === null,
+    // A cluster worker that is not the leader, or a replica without the lease, stores commands and leaves the steps to the loop that runs.
+    deferTicks: () => notLeader || (lease !== null && !lease.held),
   });
   if (config.rollout.controller) {
-    controller.startLoop(config.rollout.tickIntervalMs);
+    if (lease === null) controller.startLoop(config.rollout.tickIntervalMs);
+    else await lease.start();
     // The primary's alert rules reach the controller through the worker that runs it.
     dataPlane.cluster?.serveControl(rolloutControl(controller, 'alerts'));
   }
   return {
     controller,
     shadowSums,
+    lease,
     async close() {
+      await lease?.close();
       await controller.stop();
       await shadowSums.stop();
       await store.close();

@@ -5,6 +5,7 @@
  * names the endpoint's newest rollout.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import type { CallContext } from '../registry/api.ts';
 import type { Command, RolloutController } from '../rollout/controller.ts';
@@ -46,6 +47,12 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody 
 const out = (r: Rollout, events?: readonly object[]): Static<typeof RolloutBody> =>
   ({ ...r, ...(events === undefined ? {} : { events }) }) as unknown as Static<typeof RolloutBody>;
 
+/** An action sent with no body at all (`curl -X POST …/promote`) is validated as `{}`. */
+function absentBodyIsEmpty(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  request.body ??= {};
+  done();
+}
+
 export const rolloutRoutes: FastifyPluginAsyncTypebox<RolloutRouteOptions> = async (app, { rollouts }) => {
   const resolveId = async (e: string, id: string): Promise<string> => (id === 'current' ? (await rollouts.current(e)).id : id);
   const ctx = (actor: string | undefined, reason?: string): CallContext => ({ ...(actor === undefined ? {} : { actor }), ...(reason === undefined ? {} : { reason }) });
@@ -83,6 +90,7 @@ export const rolloutRoutes: FastifyPluginAsyncTypebox<RolloutRouteOptions> = asy
   });
 
   app.post('/endpoints/:e/rollouts/:id/:action', {
+    preValidation: absentBodyIsEmpty,
     schema: {
       tags: ['rollouts'], summary: 'Promote, abort, pause or resume a rollout', params: ActionParams,
       body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false })),
@@ -94,6 +102,7 @@ export const rolloutRoutes: FastifyPluginAsyncTypebox<RolloutRouteOptions> = asy
   });
 
   app.post('/endpoints/:e/rollback', {
+    preValidation: absentBodyIsEmpty,
     schema: {
       tags: ['rollouts'], summary: 'Roll back: abort the active rollout, or return to an earlier stable version', params: Params,
       body: Type.Optional(Type.Object({ to: Type.Optional(Type.Integer({ minimum: 1 })), reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false })),

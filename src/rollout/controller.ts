@@ -54,10 +54,12 @@ export interface ControllerDeps {
   readonly onError?: (err: unknown, rollout: string) => void;
   /**
    * Another process runs the tick loop (a cluster worker that is not the
-   * leader): start and commands are stored here and the steps are left to
-   * that loop, so analysis only ever runs where the merged windows are.
+   * leader, a replica without the lease): start and commands are stored here
+   * and the steps are left to that loop, so analysis only ever runs where the
+   * merged windows are and no rollout is stepped by two processes. Asked at
+   * each start or command.
    */
-  readonly deferTicks?: boolean;
+  readonly deferTicks?: () => boolean;
 }
 
 export interface StartInput {
@@ -143,7 +145,7 @@ export class RolloutController {
       await this.#event(record, 'created', `${input.plan.strategy} rollout of version ${version.version} (stable ${endpoint.version})`, actor, { plan: input.plan });
       return asRollout(record);
     }).then(async (r) => {
-      if (this.#d.deferTicks !== true) await this.tickOne(r.id);
+      if (this.#d.deferTicks?.() !== true) await this.tickOne(r.id);
       return this.get(r.endpoint, r.id);
     });
   }
@@ -197,7 +199,7 @@ export class RolloutController {
           await this.#abort(r, actor, reason);
       }
     });
-    if ((command === 'promote' || command === 'resume') && this.#d.deferTicks !== true) await this.tickOne(id);
+    if ((command === 'promote' || command === 'resume') && this.#d.deferTicks?.() !== true) await this.tickOne(id);
     return this.get(endpoint, id);
   }
 
