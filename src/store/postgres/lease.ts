@@ -6,7 +6,8 @@
  * the connection is lost, gives the lease up at once (PostgreSQL releases the
  * lock when it notices the session is gone, and another process takes it).
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { dedicatedClient, endQuietly } from './dedicated.ts';
 
 export interface LeaseHandlers {
   onAcquired(): void;
@@ -70,7 +71,7 @@ export class PgLease {
 
   async #connection(): Promise<pg.Client> {
     if (this.#client !== null) return this.#client;
-    const client = new pg.Client({ connectionString: this.#url, application_name: 'modelgate lease', keepAlive: true });
+    const client = dedicatedClient(this.#url, 'modelgate lease');
     client.on('error', (err) => {
       if (this.#client === client) this.#drop(err);
     });
@@ -86,11 +87,7 @@ export class PgLease {
   #drop(err?: unknown): void {
     const client = this.#client;
     this.#client = null;
-    if (client !== null) {
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      void client.end().catch(() => undefined);
-    }
+    if (client !== null) void endQuietly(client);
     if (err !== undefined) this.#handlers.onError(err);
     if (this.#held) {
       this.#held = false;
@@ -107,10 +104,6 @@ export class PgLease {
     const client = this.#client;
     this.#client = null;
     this.#held = false;
-    if (client !== null) {
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      await client.end().catch(() => undefined);
-    }
+    if (client !== null) await endQuietly(client);
   }
 }

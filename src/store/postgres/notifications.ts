@@ -5,7 +5,8 @@
  * sent while it was down are lost, so `onReconnect` tells the owner to catch
  * up from the store.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { dedicatedClient, endQuietly } from './dedicated.ts';
 
 export interface ChannelHandlers {
   onMessage(payload: string): void;
@@ -44,15 +45,13 @@ export class PgChannel {
   /** Connects and listens; resolves once listening or once the first try failed (it is retried). */
   async start(): Promise<void> {
     if (this.#closed || this.#client !== null) return;
-    const client = new pg.Client({ connectionString: this.#url, application_name: `modelgate ${this.#channel}` });
+    const client = dedicatedClient(this.#url, `modelgate ${this.#channel}`);
     this.#client = client;
     const lost = (err?: unknown): void => {
       if (this.#client !== client) return;
       this.#client = null;
       this.#connected = false;
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      void client.end().catch(() => undefined);
+      void endQuietly(client);
       if (err !== undefined) this.#handlers.onError(err);
       this.#scheduleRetry();
     };
@@ -99,10 +98,6 @@ export class PgChannel {
     const client = this.#client;
     this.#client = null;
     this.#connected = false;
-    if (client !== null) {
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      await client.end().catch(() => undefined);
-    }
+    if (client !== null) await endQuietly(client);
   }
 }
