@@ -10,7 +10,7 @@ import { dedicatedClient, endQuietly } from './dedicated.ts';
 
 export interface ChannelHandlers {
   onMessage(payload: string): void;
-  /** After a reconnect (not the first connect): anything sent meanwhile was missed. */
+  /** After any connect but the first attempt's: anything sent meanwhile was missed. */
   onReconnect(): void;
   onError(err: unknown): void;
 }
@@ -27,7 +27,7 @@ export class PgChannel {
   #retryMs = FIRST_RETRY_MS;
   #retry: NodeJS.Timeout | null = null;
   #connected = false;
-  #everConnected = false;
+  #firstAttempt = true;
   #closed = false;
 
   constructor(url: string, channel: string, handlers: ChannelHandlers) {
@@ -45,6 +45,8 @@ export class PgChannel {
   /** Connects and listens; resolves once listening or once the first try failed (it is retried). */
   async start(): Promise<void> {
     if (this.#closed || this.#client !== null) return;
+    const first = this.#firstAttempt;
+    this.#firstAttempt = false;
     const client = dedicatedClient(this.#url, `modelgate ${this.#channel}`);
     this.#client = client;
     const lost = (err?: unknown): void => {
@@ -70,8 +72,7 @@ export class PgChannel {
     if (this.#client !== client) return;
     this.#connected = true;
     this.#retryMs = FIRST_RETRY_MS;
-    if (this.#everConnected) this.#handlers.onReconnect();
-    this.#everConnected = true;
+    if (!first) this.#handlers.onReconnect();
   }
 
   #scheduleRetry(): void {
