@@ -28,8 +28,6 @@ export interface DataPlane {
   readonly monitor: RequestMonitor | null;
   /** In a cluster worker, its link to the primary (null in a single process). */
   readonly cluster: ClusterLink | null;
-  /** Routing changes to and from other processes on the same PostgreSQL database (null on SQLite, or when not asked for). */
-  readonly replicas: RoutingSync | null;
   /** Starts following other processes' routing changes, then loads every stored endpoint; those that fail answer 503 and are listed. */
   restore(): Promise<RestoreResult[]>;
   /** Drains and releases every route. */
@@ -123,7 +121,7 @@ export function openDataPlane(config: Config, services: Services, options: DataP
   if (monitor !== null) router.shadows.recorder = windows;
   let closed: Promise<void> | undefined;
   return {
-    pool, router, endpoints, windows, monitor, cluster: options.cluster ?? null, replicas,
+    pool, router, endpoints, windows, monitor, cluster: options.cluster ?? null,
     async restore() {
       // Listening first: a change made while the stored endpoints load is not missed.
       await replicas?.start();

@@ -34,8 +34,6 @@ export interface Rollouts {
   readonly controller: RolloutController;
   /** This process's shadow comparisons, published to the store and summed with every other process's. */
   readonly shadowSums: ShadowSumsPublisher;
-  /** On PostgreSQL, the lease that makes this process the one running the controller's loop (null on SQLite, or with the controller off). */
-  readonly lease: PgLease | null;
   close(): Promise<void>;
 }
 
@@ -87,7 +85,6 @@ export async function openRollouts(config: Config, services: Services, dataPlane
   return {
     controller,
     shadowSums,
-    lease,
     async close() {
       await lease?.close();
       await controller.stop();

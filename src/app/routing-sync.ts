@@ -54,11 +54,6 @@ export class RoutingSync {
     this.#timer.unref();
   }
 
-  /** Whether announcements are being received now. */
-  get listening(): boolean {
-    return this.#channel.listening;
-  }
-
   start(): Promise<void> {
     return this.#channel.start();
   }

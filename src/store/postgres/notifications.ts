@@ -37,11 +37,6 @@ export class PgChannel {
     this.#handlers = handlers;
   }
 
-  /** Whether the channel is listening now. */
-  get listening(): boolean {
-    return this.#connected;
-  }
-
   /** Connects and listens; resolves once listening or once the first try failed (it is retried). */
   async start(): Promise<void> {
     if (this.#closed || this.#client !== null) return;
