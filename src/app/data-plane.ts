@@ -56,7 +56,7 @@ export interface DataPlaneOptions {
   readonly onChange?: (endpoint: string) => void;
   readonly cluster?: ClusterLink;
   /** On PostgreSQL: announce this process's routing changes and follow everyone else's (see routing-sync.ts). */
-  readonly replicaSync?: { readonly schema?: string; readonly resyncMs?: number };
+  readonly replicaSync?: { readonly schema?: string };
 }
 
 const providers: readonly ExecutionProvider[] = ['cpu', 'cuda'];

@@ -6,12 +6,12 @@
  * loads and warms a new version before it switches and does nothing when its
  * revision is already current. A notification can be lost (a dropped
  * connection, a failed send), so every process also reconciles all its
- * endpoints with the store after a reconnect and every `resyncMs`.
+ * endpoints with the store after a reconnect and every 30 s.
  */
 import { randomUUID } from 'node:crypto';
 import { PgChannel } from '../store/postgres/notifications.ts';
 
-export const ROUTING_RESYNC_MS = 30_000;
+const RESYNC_MS = 30_000;
 
 /** What the sync needs of the data plane and the store. */
 export interface RoutingSyncDeps {
@@ -26,7 +26,6 @@ export interface RoutingSyncOptions {
   readonly url: string;
   /** The store's schema (default: public); only announcements for the same schema are followed. */
   readonly schema?: string;
-  readonly resyncMs?: number;
 }
 
 interface Announcement {
@@ -50,7 +49,7 @@ export class RoutingSync {
       onReconnect: () => void this.reconcile(),
       onError: (err) => deps.onError(err, 'routing channel'),
     });
-    this.#timer = setInterval(() => void this.reconcile(), options.resyncMs ?? ROUTING_RESYNC_MS);
+    this.#timer = setInterval(() => void this.reconcile(), RESYNC_MS);
     this.#timer.unref();
   }
 
