@@ -20,6 +20,9 @@ import { rolloutRoutes } from '../http/rollouts.ts';
 import { openRollouts } from './rollouts.ts';
 import { rolloutControl, type RolloutControl } from '../rollout/control.ts';
 import { dataPlaneRoutes } from '../inference/http-data-plane.ts';
+import { fastPath } from '../inference/fast-path.ts';
+import { requestMonitoring } from '../inference/http-common.ts';
+import { FrontDoor } from './front-door.ts';
 import { metricsRoute, monitoringRoutes } from '../http/monitoring.ts';
 import { observeModelLoad, openMonitoring, type Monitoring } from './monitoring.ts';
 import { openDataPlane, type DataPlane, type DataPlaneOptions } from './data-plane.ts';
@@ -43,10 +46,11 @@ const API_VERSION = '0.1.0';
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const tls = tlsFromConfig(config);
   const { maxHeaderSize, requestTimeoutMs, connectionTimeoutMs } = config.server;
+  const frontDoor = new FrontDoor();
   const app = Fastify({
     // Credentials, keys and connection URLs never reach the log.
     logger: { level: config.logLevel, ...pinoRedaction() },
-    ...(tls ? { https: { ...tls, maxHeaderSize } } : { http: { maxHeaderSize } }),
+    serverFactory: frontDoor.factory(tls, maxHeaderSize),
     // Slow clients cannot hold a worker: whole requests and their headers have deadlines.
     requestTimeout: requestTimeoutMs,
     connectionTimeout: connectionTimeoutMs,
@@ -63,7 +67,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     installActor(app, config, deps.resolveActor);
     const security = openSecurity(config, services.security, services.clock);
     app.addHook('onClose', async () => security.close());
-    installSecurity(app, { config, security });
+    const guardsFor = installSecurity(app, { config, security });
     await registerOpenApi(app, API_VERSION);
     await app.register(registryRoutes, { prefix: '/api/v1', registry: services.registry, config });
     const securityApi = localSecurityApi(security, { registry: services.registry, endpoints: services.endpoints, config, clock: services.clock, auditChanges: false });
@@ -107,7 +111,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     }
     await app.register(metricsRoute, { view: monitoring.view });
     await app.register(monitoringRoutes, { prefix: '/api/v1', view: monitoring.view, predictions: monitoring.predictions, clock: services.clock, feedbackWindowMs: config.monitoring.predictionLog.feedbackWindowMs });
-    await app.register(dataPlaneRoutes, { router: dataPlane.router, bodyLimit: config.server.bodyLimit, serverVersion: API_VERSION, monitor: monitoring.enabled ? monitoring.monitor : null });
+    const requests = monitoring.monitor === null ? null : requestMonitoring(monitoring.monitor);
+    const bodyLimit = config.server.bodyLimit;
+    await app.register(dataPlaneRoutes, { router: dataPlane.router, bodyLimit, serverVersion: API_VERSION, monitoring: requests });
+    // A custom actor resolver reads Fastify's request: the fast path then leaves inference to Fastify too.
+    if (deps.resolveActor === undefined) {
+      frontDoor.fast = fastPath({ router: dataPlane.router, bodyLimit, guardsFor, monitoring: requests, log: app.log, actor: config.user });
+      app.addHook('preClose', (done) => {
+        frontDoor.fast = null;
+        done();
+      });
+    }
     await app.ready();
   } catch (err) {
     await app.close();

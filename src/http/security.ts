@@ -23,6 +23,7 @@ import { describeRequest } from '../security/audit-actions.ts';
 import { parsePermissions } from '../security/permissions.ts';
 import { actorOf, ANONYMOUS, authorize } from '../security/principal.ts';
 import type { Principal } from '../security/principal.ts';
+import type { Guard, GuardedReply, GuardedRequest, GuardsFor, RouteGuards } from '../security/guards.ts';
 import { rateLimitHeaders } from '../security/rate-limit.ts';
 import { declaredTensorElements, jsonDeeperThan } from '../security/request-limits.ts';
 import { compileRequirement, findRoute, needsBody } from '../security/route-table.ts';
@@ -74,7 +75,7 @@ function routeInfo(method: string, url: string): RouteInfo {
   };
 }
 
-function credential(request: FastifyRequest): string | undefined {
+function credential(request: GuardedRequest): string | undefined {
   const auth = request.headers.authorization;
   if (auth !== undefined) return auth;
   const key = request.headers['x-api-key'];
@@ -117,7 +118,7 @@ function withHook<H>(existing: H | H[] | undefined, hook: H): H[] {
  * a request pays no route lookup, and a GET on the data plane with security
  * off pays one synchronous call.
  */
-export function installSecurity(app: FastifyInstance, { config, security }: SecurityHttpOptions): void {
+export function installSecurity(app: FastifyInstance, { config, security }: SecurityHttpOptions): GuardsFor {
   const { setup, limits, audit } = security;
   const seen: { method: string; url: string }[] = [];
   routesSeen.set(app, seen);
@@ -132,21 +133,21 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
   app.decorateRequest<Principal | null>('principal', null);
 
   // What the rate limits are keyed by: the principal (or the caller's address) and, on the data plane, the endpoint.
-  const whoOf = (request: FastifyRequest, principal: Principal): string =>
+  const whoOf = (request: GuardedRequest, principal: Principal): string =>
     principal.kind === 'anonymous' ? `ip:${request.ip}` : principal.kind === 'local' ? `local:${request.ip}` : principal.id;
-  const endpointOf = (request: FastifyRequest, info: RouteInfo): string | undefined => {
+  const endpointOf = (request: GuardedRequest, info: RouteInfo): string | undefined => {
     if (info.endpointParam === undefined) return undefined;
     const value = (request.params as Record<string, unknown>)[info.endpointParam];
     if (typeof value !== 'string') return undefined;
     return info.endpointSuffix && value.endsWith(info.endpointSuffix) ? value.slice(0, -info.endpointSuffix.length) : value;
   };
   // Set on refusals here as well as by the error handlers, so every plugin's error shape carries them.
-  const refusalHeaders = (reply: FastifyReply, err: unknown): void => {
+  const refusalHeaders = (reply: GuardedReply, err: unknown): void => {
     const headers = (err as { context?: { headers?: Record<string, string> } }).context?.headers;
     if (headers) reply.headers(headers);
   };
 
-  const rateLimit = async (request: FastifyRequest, reply: FastifyReply, info: RouteInfo, principal: Principal): Promise<void> => {
+  const rateLimit = async (request: GuardedRequest, reply: GuardedReply, info: RouteInfo, principal: Principal): Promise<void> => {
     if (!limits) return;
     try {
       const decision = await limits.check(whoOf(request, principal), endpointOf(request, info));
@@ -166,12 +167,12 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
     if (met === undefined) granted.set(principal, met = new WeakSet());
     met.add(requirement);
   };
-  const authorizeEarly = (request: FastifyRequest, info: RouteInfo, principal: Principal): void => {
+  const authorizeEarly = (request: GuardedRequest, info: RouteInfo, principal: Principal): void => {
     if (!info.needsBody) authorizeOnce(principal, info.requirement(request.params as Record<string, unknown>));
     else if (principal.kind === 'anonymous') authorize(principal, info.requirement({}));
   };
 
-  const authenticated = async (request: FastifyRequest, reply: FastifyReply, info: RouteInfo, header: string | undefined): Promise<void> => {
+  const authenticated = async (request: GuardedRequest, reply: GuardedReply, info: RouteInfo, header: string | undefined): Promise<void> => {
     let principal: Principal;
     if (header !== undefined) {
       principal = await security.authenticate(header);
@@ -189,7 +190,7 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
    * API key (or no credential) and in-process rate limits. False when the
    * async path must run.
    */
-  const admitSync = (request: FastifyRequest, reply: FastifyReply, info: RouteInfo, header: string | undefined): boolean => {
+  const admitSync = (request: GuardedRequest, reply: GuardedReply, info: RouteInfo, header: string | undefined): boolean => {
     if (limits !== undefined && limits.checkSync === undefined) return false;
     const principal = header === undefined ? (setup.authRequired ? ANONYMOUS : local) : security.authenticate.cached(header);
     if (principal === undefined) return false;
@@ -209,7 +210,7 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
   };
 
   // Callback style throughout: no promise per request where nothing is awaited.
-  const onRequestFor = (info: RouteInfo) => (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+  const onRequestFor = (info: RouteInfo): Guard => (request, reply, done) => {
     if (info.isPublic) {
       request.principal = ANONYMOUS;
       return done();
@@ -227,7 +228,7 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
     authenticated(request, reply, info, header).then(() => done(), done);
   };
 
-  const preValidationFor = (info: RouteInfo, method: string) => (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+  const preValidationFor = (info: RouteInfo, method: string): Guard => (request, _reply, done) => {
     try {
       if (info.controlPlane) {
         if (jsonDeeperThan(request.body, maxDepth)) fail('MG_SECURITY_JSON_TOO_DEEP', { limit: maxDepth });
@@ -242,7 +243,7 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
     done();
   };
 
-  const entryFor = (request: FastifyRequest, url: string, status: number, code: string | undefined) => {
+  const entryFor = (request: GuardedRequest, url: string, status: number, code: string | undefined) => {
     const { action, target } = describeRequest(request.method, url, (request.params ?? {}) as Record<string, unknown>, request.body);
     return {
       actor: request.actor || actorOf(request.principal ?? ANONYMOUS),
@@ -261,9 +262,18 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
       .finally(() => done(null, payload));
   };
 
-  const onResponseFor = (url: string) => (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+  const onResponseFor = (url: string): NonNullable<RouteGuards['onResponse']> => (request, reply, done) => {
     audit.append(entryFor(request, url, reply.statusCode, undefined)).catch((err: unknown) => request.log.error({ err }, 'audit entry could not be written'));
     done();
+  };
+
+  const guardsFor: GuardsFor = (method, url) => {
+    const info = routeInfo(method, url);
+    return {
+      onRequest: onRequestFor(info),
+      ...(info.controlPlane || method === 'POST' || info.needsBody ? { preValidation: preValidationFor(info, method) } : {}),
+      ...(setup.auditPredictions && method === 'POST' && info.endpointParam !== undefined ? { onResponse: onResponseFor(url) } : {}),
+    };
   };
 
   app.addHook('onRoute', (route) => {
@@ -276,10 +286,11 @@ export function installSecurity(app: FastifyInstance, { config, security }: Secu
     }
     // A route registered for several methods gets the hooks of its first; the route table never lists such a route.
     const method = methods[0];
-    const info = routeInfo(method, route.url);
-    route.onRequest = withHook(route.onRequest, onRequestFor(info));
-    if (info.controlPlane || method === 'POST' || info.needsBody) route.preValidation = withHook(route.preValidation, preValidationFor(info, method));
-    if (info.controlPlane && !READ_METHODS.has(method)) route.onSend = withHook(route.onSend, onSendFor(route.url));
-    if (setup.auditPredictions && method === 'POST' && info.endpointParam !== undefined) route.onResponse = withHook(route.onResponse, onResponseFor(route.url));
+    const guards = guardsFor(method, route.url);
+    route.onRequest = withHook(route.onRequest, guards.onRequest);
+    if (guards.preValidation) route.preValidation = withHook(route.preValidation, guards.preValidation);
+    if (route.url.startsWith('/api/') && !READ_METHODS.has(method)) route.onSend = withHook(route.onSend, onSendFor(route.url));
+    if (guards.onResponse) route.onResponse = withHook(route.onResponse, guards.onResponse);
   });
+  return guardsFor;
 }

@@ -7,8 +7,9 @@
  * the traffic policy every protocol follows (V2, V1 and MLflow alike):
  * pinned version, or a weighted or sticky pick, and the shadow mirror.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { isModelgateError, ModelgateError } from '../lib/errors.ts';
 import type { RequestMonitor } from '../monitoring/request-monitor.ts';
@@ -20,17 +21,46 @@ import { stickyKeyOf, type EndpointRoutes, type Route, type Router } from './rou
 import { mirrorLater } from './shadow.ts';
 import { headerLengthName } from './v2-binary.ts';
 
-function jsonError(err: unknown): ModelgateError {
-  return new ModelgateError('MG_INFERENCE_INVALID_REQUEST', { detail: `the body is not valid JSON (${(err as Error).message})` }, { cause: err });
+/**
+ * What the data-plane helpers read and mark on one request: Fastify's
+ * request, or the fast path's exchange (fast-path.ts), which serves OIP V2
+ * inference on node:http directly.
+ */
+export interface DataPlaneRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: unknown;
+  readonly params: unknown;
+  readonly id: string;
+  readonly log: FastifyBaseLogger;
+}
+
+/** What the data-plane helpers set on one answer (Fastify's reply, or the fast path's exchange). */
+export interface DataPlaneReply {
+  readonly request: DataPlaneRequest;
+  readonly statusCode: number;
+  /** Milliseconds since the request arrived. */
+  readonly elapsedTime: number;
+  header(name: string, value: string): unknown;
+}
+
+/** A body that is not JSON, for the data plane's parser. */
+export function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new ModelgateError('MG_INFERENCE_INVALID_REQUEST', { detail: `the body is not valid JSON (${(err as Error).message})` }, { cause: err });
+  }
 }
 
 /** The binary extension's JSON header length, or 0 for a plain body (a bad value is the codec's to refuse). */
-function binaryHeaderLength(request: FastifyRequest): number {
-  const n = Number(request.headers[headerLengthName]);
+export function binaryHeaderLength(headers: IncomingHttpHeaders): number {
+  const n = Number(headers[headerLengthName]);
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
-type BodyDone = (err: Error | null, body?: Buffer) => void;
+export type BodyDone = (err: Error | null, body?: Buffer) => void;
 
 /** One buffer holding the chunks, placed so that the bytes after a binary extension header of `headerLength` start 8-byte aligned. */
 function assemble(chunks: readonly Buffer[], total: number, headerLength: number): Buffer {
@@ -48,7 +78,7 @@ function assemble(chunks: readonly Buffer[], total: number, headerLength: number
  * then view them as typed arrays without a second copy. Listeners and a
  * callback rather than an async iterator: this runs on every request.
  */
-function readBody(payload: Readable, limit: number, headerLength: number, done: BodyDone): void {
+export function readBody(payload: Readable, limit: number, headerLength: number, done: BodyDone): void {
   const chunks: Buffer[] = [];
   let total = 0;
   const stop = (): void => {
@@ -98,28 +128,34 @@ export function installDataPlaneHttp(app: FastifyInstance, bodyLimit: number): v
   installLazyRequestLogger(app);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', (request: FastifyRequest, payload: Readable, done: (err: Error | null, body?: unknown) => void) => {
-    readBody(payload, bodyLimit, binaryHeaderLength(request), (err, body) => {
+    readBody(payload, bodyLimit, binaryHeaderLength(request.headers), (err, body) => {
       // The binary extension sends a JSON header followed by raw bytes: the codec splits it.
       if (err !== null || request.headers[headerLengthName] !== undefined) return done(err, body);
       let parsed: unknown;
       try {
-        parsed = JSON.parse(body!.toString('utf8'));
+        parsed = parseJson(body!);
       } catch (e) {
-        return done(jsonError(e));
+        return done(e as Error);
       }
       done(null, parsed);
     });
   });
   app.addContentTypeParser('application/octet-stream', (request: FastifyRequest, payload: Readable, done: BodyDone) =>
-    readBody(payload, bodyLimit, binaryHeaderLength(request), done));
+    readBody(payload, bodyLimit, binaryHeaderLength(request.headers), done));
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const mg = toDataPlaneError(err, bodyLimit);
-    if (mg.status >= 500 && mg.status !== 503) request.log.error({ err }, 'inference failed');
-    if (mg.status === 503) reply.header('retry-after', String(mg.context.retryAfter ?? 1));
+  app.setErrorHandler((err: unknown, _request: FastifyRequest, reply: FastifyReply) => {
+    const mg = errorAnswer(err, bodyLimit, reply);
     return reply.status(mg.status).send({ error: mg.message });
   });
+}
+
+/** The catalogue error a data-plane failure answers with: logged when it is the server's fault, Retry-After set on 503. */
+export function errorAnswer(err: unknown, bodyLimit: number, reply: DataPlaneReply): ModelgateError {
+  const mg = toDataPlaneError(err, bodyLimit);
+  if (mg.status >= 500 && mg.status !== 503) reply.request.log.error({ err }, 'inference failed');
+  if (mg.status === 503) reply.header('retry-after', String(mg.context.retryAfter ?? 1));
+  return mg;
 }
 
 /** A request's place in the traffic policy: the route that answers it, and the endpoint's routes when it was not pinned. */
@@ -135,7 +171,7 @@ export interface Routed {
  * or the policy's request field in a JSON body). Names the version that
  * answers in the response headers.
  */
-export function routeRequest(router: Router, reply: FastifyReply, name: string, version: string | undefined): Routed {
+export function routeRequest(router: Router, reply: DataPlaneReply, name: string, version: string | undefined): Routed {
   const request = reply.request;
   let routed: Routed;
   if (version !== undefined) routed = { route: router.routeVersion(name, version), routes: null };
@@ -152,7 +188,7 @@ export function routeRequest(router: Router, reply: FastifyReply, name: string, 
  * request, mirrors it to the shadow (per the mirror percentage) once the
  * answer is on its way. Hands inputs and outputs to monitoring.
  */
-export async function runRouted(router: Router, reply: FastifyReply, routed: Routed, inputs: NamedTensor[], outputs: readonly string[]): Promise<NamedTensor[]> {
+export async function runRouted(router: Router, reply: DataPlaneReply, routed: Routed, inputs: NamedTensor[], outputs: readonly string[]): Promise<NamedTensor[]> {
   const { route, routes } = routed;
   const started = performance.now();
   const answer = await route.run(inputs, outputs);
@@ -171,10 +207,10 @@ interface Observed {
   outputs?: readonly NamedTensor[];
 }
 const kObserved = Symbol('modelgate.observed');
-type Observable = FastifyRequest & { [kObserved]?: Observed };
+type Observable = DataPlaneRequest & { [kObserved]?: Observed };
 
 /** Names the endpoint and version that answered (call right after the lookup, so failures are counted against the version). */
-export function versionHeaders(reply: FastifyReply, route: Route): void {
+export function versionHeaders(reply: DataPlaneReply, route: Route): void {
   reply.header('x-modelgate-endpoint', route.model.name);
   reply.header('x-modelgate-version', route.model.version);
   const request = reply.request as Observable;
@@ -184,7 +220,7 @@ export function versionHeaders(reply: FastifyReply, route: Route): void {
 }
 
 /** Hands the decoded inputs and the outputs to monitoring (feature sample, prediction log). */
-export function observeIo(reply: FastifyReply, inputs: readonly NamedTensor[], outputs: readonly NamedTensor[]): void {
+export function observeIo(reply: DataPlaneReply, inputs: readonly NamedTensor[], outputs: readonly NamedTensor[]): void {
   const request = reply.request as Observable;
   const seen = (request[kObserved] ??= {});
   seen.inputs = inputs;
@@ -193,7 +229,7 @@ export function observeIo(reply: FastifyReply, inputs: readonly NamedTensor[], o
 
 const protocolOf = (url: string): Protocol => (url.startsWith('/v2/') ? 'v2' : url.startsWith('/v1/') ? 'v1' : 'mlflow');
 
-function endpointOf(request: FastifyRequest): string {
+function endpointOf(request: DataPlaneRequest): string {
   const p = request.params as { name?: unknown; target?: unknown } | undefined;
   if (typeof p?.name === 'string') return p.name;
   if (typeof p?.target === 'string') return p.target.endsWith(':predict') ? p.target.slice(0, -8) : p.target;
@@ -210,40 +246,53 @@ function requestIds(): () => string {
 const roleOf = (route: Route, version: number): VersionRole =>
   route.endpoint.version === version ? 'stable' : route.endpoint.policy.candidate?.version === version ? 'candidate' : 'pinned';
 
+/** The monitoring calls around one inference request: `begin` as it arrives, `end` once it is answered (success or error). */
+export interface RequestMonitoring {
+  begin(request: DataPlaneRequest, reply: DataPlaneReply): void;
+  end(request: DataPlaneRequest, reply: DataPlaneReply): void;
+}
+
 /**
  * Echoes or assigns `x-request-id` on inference requests, and after each
- * answered inference request (success or error) makes one monitoring call.
+ * answered inference request makes one monitoring call.
  */
-export function installMonitoring(app: FastifyInstance, monitor: RequestMonitor): void {
+export function requestMonitoring(monitor: RequestMonitor): RequestMonitoring {
   const newId = requestIds();
-  app.addHook('onRequest', (request, reply, done) => {
-    if (request.method === 'POST') {
+  return {
+    begin(request, reply) {
       const given = request.headers['x-request-id'];
       const requestId = typeof given === 'string' && given.length > 0 && given.length <= 128 ? given : newId();
       reply.header('x-request-id', requestId);
       // Kept on the request, so the response hook need not read the header back.
       (request as Observable)[kObserved] = { requestId, route: undefined, inputs: undefined, outputs: undefined };
-    }
-    done();
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    if (request.method === 'POST') {
+    },
+    end(request, reply) {
       const seen = (request as Observable)[kObserved];
       const route = seen?.route;
       const endpoint = route?.model.name ?? endpointOf(request);
-      if (endpoint !== '') {
-        const version = route === undefined ? 0 : Number(route.model.version);
-        const outputs = seen?.outputs;
-        monitor.record({
-          endpoint, version, protocol: protocolOf(request.url), status: reply.statusCode, latencyMs: reply.elapsedTime,
-          requestId: seen?.requestId ?? request.id,
-          role: route === undefined ? undefined : roleOf(route, version),
-          features: route?.model.features ?? null,
-          inputs: seen?.inputs, outputs,
-          queueMs: outputs === undefined ? undefined : queueTimeOf(outputs),
-        });
-      }
-    }
+      if (endpoint === '') return;
+      const version = route === undefined ? 0 : Number(route.model.version);
+      const outputs = seen?.outputs;
+      monitor.record({
+        endpoint, version, protocol: protocolOf(request.url), status: reply.statusCode, latencyMs: reply.elapsedTime,
+        requestId: seen?.requestId ?? request.id,
+        role: route === undefined ? undefined : roleOf(route, version),
+        features: route?.model.features ?? null,
+        inputs: seen?.inputs, outputs,
+        queueMs: outputs === undefined ? undefined : queueTimeOf(outputs),
+      });
+    },
+  };
+}
+
+/** Installs the monitoring calls as hooks on the data plane's (encapsulated) instance, for inference requests (POST). */
+export function installMonitoring(app: FastifyInstance, monitoring: RequestMonitoring): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method === 'POST') monitoring.begin(request, reply);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.method === 'POST') monitoring.end(request, reply);
     done();
   });
 }

@@ -6,8 +6,7 @@
  * request costs more than the inference.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { RequestMonitor } from '../monitoring/request-monitor.ts';
-import { installDataPlaneHttp, installMonitoring } from './http-common.ts';
+import { installDataPlaneHttp, installMonitoring, type RequestMonitoring } from './http-common.ts';
 import { healthRoutes } from './http-health.ts';
 import { mlflowRoutes } from './http-mlflow.ts';
 import { v1Routes } from './http-v1.ts';
@@ -19,12 +18,12 @@ export interface DataPlaneOptions {
   readonly bodyLimit: number;
   readonly serverVersion: string;
   /** Records every answered inference request in the live windows. */
-  readonly monitor?: RequestMonitor | null;
+  readonly monitoring?: RequestMonitoring | null;
 }
 
-export const dataPlaneRoutes: FastifyPluginAsync<DataPlaneOptions> = async (app, { router, bodyLimit, serverVersion, monitor }) => {
+export const dataPlaneRoutes: FastifyPluginAsync<DataPlaneOptions> = async (app, { router, bodyLimit, serverVersion, monitoring }) => {
   installDataPlaneHttp(app, bodyLimit);
-  if (monitor) installMonitoring(app, monitor);
+  if (monitoring) installMonitoring(app, monitoring);
   await app.register(healthRoutes, { router, serverVersion });
   await app.register(v2Routes, { router });
   await app.register(v1Routes, { router });

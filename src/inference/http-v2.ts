@@ -6,10 +6,10 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TensorSpec } from '../store/registry-types.ts';
-import { routeRequest, runRouted, versionHeaders } from './http-common.ts';
+import { routeRequest, runRouted, versionHeaders, type DataPlaneReply } from './http-common.ts';
 import type { Route, Router } from './router.ts';
 import { decodeV2Header } from './v2-json.ts';
-import { decodeV2Binary, encodeV2Response, headerLengthName } from './v2-binary.ts';
+import { decodeV2Binary, encodeV2Response, headerLengthName, type V2Response } from './v2-binary.ts';
 
 export interface V2Options {
   readonly router: Router;
@@ -49,6 +49,22 @@ function modelMetadata(route: Route): Record<string, unknown> {
   };
 }
 
+/**
+ * One V2 inference: route (pinned to `version`, or by the endpoint's
+ * policy), decode the JSON or binary body, run, encode. Shared by the
+ * Fastify route below and the fast path (fast-path.ts).
+ */
+export async function inferV2(router: Router, reply: DataPlaneReply, name: string, version: string | undefined): Promise<V2Response> {
+  const { body, headers } = reply.request;
+  const routed = routeRequest(router, reply, name, version);
+  const { route } = routed;
+  const decoded = Buffer.isBuffer(body)
+    ? decodeV2Binary(body, headers[headerLengthName], route.model, route.limits)
+    : decodeV2Header(body, route.model, route.limits);
+  const outputs = await runRouted(router, reply, routed, decoded.inputs, decoded.outputs);
+  return encodeV2Response(route.model, decoded, outputs);
+}
+
 export const v2Routes: FastifyPluginAsync<V2Options> = async (app, { router }) => {
   const lookup = (p: ModelParams): Route => (p.v === undefined ? router.route(p.name) : router.routeVersion(p.name, p.v));
 
@@ -62,16 +78,9 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app, { router }) =
     versionHeaders(reply, route);
     return { name: route.model.name, ready: true };
   };
-  const infer = async (request: { params: unknown; body: unknown; headers: Record<string, unknown> }, reply: FastifyReply): Promise<unknown> => {
+  const infer = async (request: { params: unknown }, reply: FastifyReply): Promise<unknown> => {
     const p = request.params as ModelParams;
-    const body = request.body;
-    const routed = routeRequest(router, reply, p.name, p.v);
-    const { route } = routed;
-    const decoded = Buffer.isBuffer(body)
-      ? decodeV2Binary(body, request.headers[headerLengthName], route.model, route.limits)
-      : decodeV2Header(body, route.model, route.limits);
-    const outputs = await runRouted(router, reply, routed, decoded.inputs, decoded.outputs);
-    const response = encodeV2Response(route.model, decoded, outputs);
+    const response = await inferV2(router, reply, p.name, p.v);
     if (response.kind === 'json') return reply.type('application/json; charset=utf-8').send(response.body);
     reply.header(headerLengthName, String(response.headerLength));
     reply.type('application/octet-stream');
