@@ -104,6 +104,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     await app.register(rolloutRoutes, { prefix: '/api/v1', rollouts: rollouts.controller });
     // Tests and the serve command reach the control (ticks, flushes) through the app.
     app.decorate('monitoring', monitoring);
+    app.decorate('frontDoor', frontDoor);
     if (!deps.monitoring) {
       monitoring.control?.start();
       monitoring.log?.start();
