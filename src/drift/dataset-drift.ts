@@ -13,7 +13,7 @@ import type { FeatureProfile, ReferenceProfile } from '../store/registry-types.t
 import { binShares, fillZeroes, histogramCounts } from './binning.ts';
 import { chiSquareCounts, countCategories } from './chi-square.ts';
 import { jensenShannon } from './jensen-shannon.ts';
-import { ksTwoSample } from './ks.ts';
+import { ksTwoSample, type KsMethod } from './ks.ts';
 import { psi } from './psi.ts';
 import { isPValueTest, selectTest, type ColumnKind, type ColumnTestOverride, type DriftTestName } from './select.ts';
 import { finiteValues, sortedCopy } from './sort.ts';
@@ -36,6 +36,13 @@ export interface DriftOptions {
   readonly perColumn?: Readonly<Record<string, ColumnTestOverride>>;
   /** Share of drifted columns at which the data set drifts (default 0.5). */
   readonly driftShare?: number;
+  /**
+   * How KS p-values are computed (scipy's `method`): 'auto' (the default,
+   * exact up to 10,000 values a side) or 'asymp', whose cost does not grow
+   * with how far apart the samples are (live drift, which runs on a schedule
+   * beside serving, uses it).
+   */
+  readonly ksMethod?: KsMethod;
 }
 
 export interface ColumnDrift {
@@ -157,12 +164,12 @@ function shares(ref: Side, cur: Side, fill: boolean): { reference: number[]; cur
   return fill ? { reference: fillZeroes(r), current: fillZeroes(c) } : { reference: r, current: c };
 }
 
-function runTest(test: DriftTestName, ref: Side, cur: Side): { score: number; pValue?: number; statistic?: number } {
+function runTest(test: DriftTestName, ref: Side, cur: Side, ksMethod: KsMethod): { score: number; pValue?: number; statistic?: number } {
   switch (test) {
     case 'ks': {
       if (ref.kind !== 'numeric' || cur.kind !== 'numeric') return fail('MG_DRIFT_INVALID_OPTIONS', { detail: 'ks needs a numeric column' });
       // Only the smaller sample is sorted; the larger one is counted.
-      const r = ksTwoSample(ref.values, cur.values);
+      const r = ksTwoSample(ref.values, cur.values, ksMethod);
       return { score: r.pValue, pValue: r.pValue, statistic: r.statistic };
     }
     case 'wasserstein': {
@@ -235,7 +242,7 @@ export function detectDrift(reference: Columns | ReferenceProfile, current: Colu
       continue;
     }
     const { test, threshold } = selectTest(ref.kind, ref.rows, distinctTogether(ref, cur), options.perColumn?.[column]);
-    const r = runTest(test, ref, cur);
+    const r = runTest(test, ref, cur, options.ksMethod ?? 'auto');
     const pTest = isPValueTest(test);
     const drifted = pTest ? r.score < threshold : r.score >= threshold;
     const detail = pTest

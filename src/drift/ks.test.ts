@@ -52,3 +52,16 @@ test('the statistic stays exact where cells are narrower than the numbers can te
   const c = Array.from({ length: 100 }, (_, i) => (i - 50) * 1e306);
   assert.equal(ksStatistic(wide, c), mergedStatistic(wide, c));
 });
+
+test("method 'asymp' gives scipy's asymptotic p-value where 'auto' gives the exact one", () => {
+  // scipy.stats.ks_2samp(a, b, method='asymp') and method='auto' on the same samples.
+  const a = [0.1, 0.5, 0.9, 1.3, 2.2, 2.5, 3.1, 4.0];
+  const b = [1.0, 1.5, 2.0, 2.6, 3.3, 3.9, 4.4, 5.2, 6.0, 6.6];
+  const asymp = ksTwoSample(a, b, 'asymp');
+  const auto = ksTwoSample(a, b);
+  assert.equal(asymp.method, 'asymptotic');
+  assert.equal(auto.method, 'exact');
+  assert.equal(asymp.statistic, 0.475);
+  assert.ok(Math.abs(asymp.pValue - 0.2344312500000001) < 1e-12, String(asymp.pValue));
+  assert.ok(Math.abs(auto.pValue - 0.20366561543032125) < 1e-12, String(auto.pValue));
+});

@@ -1,14 +1,17 @@
 /**
  * Two-sample Kolmogorov–Smirnov test, two-sided, matching
- * scipy.stats.ks_2samp(method='auto'): the exact p-value when both samples
- * have at most 10,000 values (lattice-path counting, Hodges 1958), the
- * asymptotic one (the Kolmogorov distribution at n·m/(n+m)) otherwise or when
- * the exact computation overflows. Ties are handled by comparing ECDFs at
- * every observed value.
+ * scipy.stats.ks_2samp: with method 'auto', the exact p-value when both
+ * samples have at most 10,000 values (lattice-path counting, Hodges 1958),
+ * the asymptotic one (the Kolmogorov distribution at n·m/(n+m)) otherwise or
+ * when the exact computation overflows; with 'asymp', always the asymptotic
+ * one. Ties are handled by comparing ECDFs at every observed value.
  */
 import { fail } from '../lib/errors.ts';
 import { sortedCopy } from './sort.ts';
 import { kolmogorovSf } from './special.ts';
+
+/** scipy's `method`: 'auto' (exact when small enough) or 'asymp'. */
+export type KsMethod = 'auto' | 'asymp';
 
 export interface KsResult {
   readonly statistic: number;
@@ -202,14 +205,14 @@ function exact(n1: number, n2: number, d: number): { ok: boolean; d: number; p: 
   return { ok: Number.isFinite(p) && p >= 0 && p <= 1, d: dd, p };
 }
 
-export function ksTwoSample(sample1: ArrayLike<number>, sample2: ArrayLike<number>): KsResult {
+export function ksTwoSample(sample1: ArrayLike<number>, sample2: ArrayLike<number>, method: KsMethod = 'auto'): KsResult {
   if (sample1.length === 0 || sample2.length === 0) {
     fail('MG_DRIFT_EMPTY_SAMPLE', { test: 'ks', detail: 'both samples need at least one value' });
   }
   const n1 = sample1.length;
   const n2 = sample2.length;
   const d = ksStatistic(sample1, sample2);
-  if (Math.max(n1, n2) <= MAX_EXACT_N) {
+  if (method === 'auto' && Math.max(n1, n2) <= MAX_EXACT_N) {
     const r = exact(n1, n2, d);
     if (r.ok) return { statistic: r.d, pValue: r.p, method: 'exact' };
   }
