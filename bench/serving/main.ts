@@ -3,7 +3,8 @@
  * two measurements taken in this run on this machine:
  *   1. single-row V2 JSON on breast_cancer_rf, 32 connections: modelgate
  *      `serve --workers 2` against the bare node:http + onnxruntime-node floor
- *      with 2 processes (target >= 0.85), four rounds of each in turns, and
+ *      with 2 processes (target >= 0.85), six rounds of each in turns after
+ *      5 s of warm-up each, and
  *      against FastAPI + scikit-learn;
  *   2. wide_mlp single rows at 64 connections: dynamic batching on vs off
  *      (target >= 2x), p99 of both, and the mean batch size a worker ran.
@@ -25,8 +26,9 @@ import { cli, load as loadWith, mainCli as main, mergeLoads, ratio, root, show, 
 
 const DURATION = 8;
 /** Part 1: rounds of each server, in turns. */
-const ROUNDS = 4;
+const ROUNDS = 6;
 const ROUND_SECONDS = 5;
+const WARMUP_SECONDS = 5;
 /** Batched endpoint settings: no added wait; a batch takes every request that arrived while the previous one ran. */
 const BATCHING = { maxBatchSize: 64, maxQueueDelayUs: 0 };
 
@@ -71,8 +73,9 @@ async function run(): Promise<void> {
     const row = Array.from({ length: 30 }, (_, i) => (i % 7) + 0.5);
     const single = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 30], data: row }] });
     console.log('1. single-row V2 JSON, breast_cancer_rf, 32 connections');
-    await load(`${bare}/v2/models/rf/infer`, single, { connections: 32, duration: 2 });
-    await load(`${mg}/v2/models/rf/infer`, single, { connections: 32, duration: 2 });
+    // Warm-up: both servers reach steady state (JIT, heap sizing) before anything is measured; modelgate has more code to compile.
+    await load(`${bare}/v2/models/rf/infer`, single, { connections: 32, duration: WARMUP_SECONDS });
+    await load(`${mg}/v2/models/rf/infer`, single, { connections: 32, duration: WARMUP_SECONDS });
     // Rounds in turns (bare first, then modelgate first, ...), so a change in machine load during the run hits both alike.
     const floorRounds: Load[] = [];
     const ourRounds: Load[] = [];

@@ -38,6 +38,7 @@ export interface FastPathOptions {
 
 const PREFIX = '/v2/models/';
 const SUFFIX = '/infer';
+const VERSIONS = '/versions/';
 /** The V2 route's parameter limits (http-v2.ts). */
 const MAX_NAME = 256;
 const MAX_VERSION = 64;
@@ -50,17 +51,22 @@ interface Params {
 /** The route parameters of a V2 inference path the fast path takes: plain segments only (no escapes, no query). */
 function paramsOf(url: string): Params | undefined {
   if (!url.startsWith(PREFIX) || !url.endsWith(SUFFIX) || url.includes('%')) return undefined;
-  const parts = url.slice(PREFIX.length, -SUFFIX.length).split('/');
-  const name = parts[0]!;
-  if (name === '' || name.length > MAX_NAME) return undefined;
-  if (parts.length === 1) return { name };
-  const v = parts[2];
-  if (parts.length !== 3 || parts[1] !== 'versions' || v === undefined || v === '' || v.length > MAX_VERSION) return undefined;
+  const end = url.length - SUFFIX.length;
+  const slash = url.indexOf('/', PREFIX.length);
+  if (slash === end) {
+    const name = url.slice(PREFIX.length, end);
+    return name !== '' && name.length <= MAX_NAME ? { name } : undefined;
+  }
+  // {name}/versions/{v}: exactly two more segments.
+  const name = url.slice(PREFIX.length, slash);
+  const v = url.slice(slash + VERSIONS.length, end);
+  if (name === '' || name.length > MAX_NAME || !url.startsWith(VERSIONS, slash) || v === '' || v.length > MAX_VERSION || v.includes('/')) return undefined;
   return { name, v };
 }
 
 /** How the data plane reads a body of this content type (as the Fastify parsers do); undefined: Fastify's to answer. */
 function bodyKind(contentType: string | undefined): 'json' | 'bytes' | undefined {
+  if (contentType === 'application/json') return 'json';
   if (contentType === undefined) return undefined;
   const semi = contentType.indexOf(';');
   const type = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
@@ -72,7 +78,6 @@ class FastRequest implements DataPlaneRequest, GuardedRequest {
   readonly method = 'POST';
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
-  readonly ip: string;
   readonly params: Params;
   readonly id = '';
   readonly log: FastifyBaseLogger;
@@ -81,13 +86,20 @@ class FastRequest implements DataPlaneRequest, GuardedRequest {
   principal!: Principal;
   actor: string;
 
+  readonly #req: IncomingMessage;
+
   constructor(req: IncomingMessage, params: Params, actor: string, log: FastifyBaseLogger) {
+    this.#req = req;
     this.url = req.url!;
     this.headers = req.headers;
-    this.ip = req.socket.remoteAddress ?? '';
     this.params = params;
     this.actor = actor;
     this.log = log;
+  }
+
+  /** Read only by rate limits keyed by address. */
+  get ip(): string {
+    return this.#req.socket.remoteAddress ?? '';
   }
 }
 

@@ -76,36 +76,34 @@ function assemble(chunks: readonly Buffer[], total: number, headerLength: number
  * Reads a request body into one buffer, placed so that the bytes after the
  * binary extension's JSON header start 8-byte aligned: the tensor codecs can
  * then view them as typed arrays without a second copy. Listeners and a
- * callback rather than an async iterator: this runs on every request.
+ * callback rather than an async iterator, and left attached once done (a
+ * flag ignores what comes after) rather than removed: this runs on every
+ * request.
  */
 export function readBody(payload: Readable, limit: number, headerLength: number, done: BodyDone): void {
   const chunks: Buffer[] = [];
   let total = 0;
-  const stop = (): void => {
-    payload.removeListener('data', onData);
-    payload.removeListener('end', onEnd);
-    payload.removeListener('error', onError);
-  };
-  function onData(chunk: Buffer): void {
+  let finished = false;
+  payload.on('data', (chunk: Buffer) => {
+    if (finished) return;
     total += chunk.length;
     if (total > limit) {
-      stop();
+      finished = true;
       done(new ModelgateError('MG_PAYLOAD_TOO_LARGE', { limit }));
       return;
     }
     chunks.push(chunk);
-  }
-  function onEnd(): void {
-    stop();
+  });
+  payload.on('end', () => {
+    if (finished) return;
+    finished = true;
     done(null, assemble(chunks, total, headerLength));
-  }
-  function onError(err: Error): void {
-    stop();
+  });
+  payload.on('error', (err: Error) => {
+    if (finished) return;
+    finished = true;
     done(err);
-  }
-  payload.on('data', onData);
-  payload.on('end', onEnd);
-  payload.on('error', onError);
+  });
 }
 
 /** Maps anything thrown while answering a data-plane request to a catalogue error. */
