@@ -31,6 +31,8 @@ test('a firing alert pauses the active rollout', async () => {
     const r = await t.app.inject({ method: 'POST', url: '/v2/models/cancer/infer', payload: { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 30], data: Array.from({ length: 30 }, (_, j) => j) }] } });
     assert.equal(r.statusCode, 200, r.body);
   }
+  // The control's own timer may have evaluated the rules already (before any traffic): make this tick's evaluation due.
+  t.clock.advance(10_000);
   await (t.app as unknown as { monitoring: Monitoring }).monitoring.control!.tick();
   const alerts = (await t.app.inject({ url: '/api/v1/alerts' })).json() as { active: { rule: string; state: { kind: string } }[] };
   // Stable and candidate both answered, so the rule fires for each version.

@@ -102,7 +102,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     app.addHook('onClose', async () => rollouts.close());
     opened.control = rolloutControl(rollouts.controller);
     await app.register(rolloutRoutes, { prefix: '/api/v1', rollouts: rollouts.controller });
-    // Tests and the serve command reach the control (ticks, flushes) through the app.
+    // Tests and the serve command reach the control (ticks, flushes) through the app, and tests the fast path.
     app.decorate('monitoring', monitoring);
     app.decorate('frontDoor', frontDoor);
     if (!deps.monitoring) {
