@@ -211,4 +211,13 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX predictions_at ON predictions (at_ms);
     `,
   },
+  {
+    version: 6,
+    name: 'predictions-size-index',
+    sql: `
+      -- The retention prune totals size_bytes every run: from this index alone, not by reading every stored row.
+      DROP INDEX predictions_at;
+      CREATE INDEX predictions_at_size ON predictions (at_ms, size_bytes);
+    `,
+  },
 ];
