@@ -119,6 +119,35 @@ test('monitoring counts what the fast path answers, by status', async () => {
   assert.equal(await count('400'), bad + 3);
   const res = await viaFastPath(t.app, { method: 'POST', url: '/v2/models/cancer/infer', payload: JSON.stringify(single), headers: { 'content-type': 'application/json', 'x-request-id': 'given-1' } });
   assert.equal(res.headers['x-request-id'], 'given-1');
+  // An id that cannot go back in a header (or past 128 characters) is replaced, on both paths.
+  for (const given of ['a\u0001b', 'x'.repeat(129)]) {
+    const options: InjectOptions = { method: 'POST', url: '/v2/models/cancer/infer', payload: JSON.stringify(single), headers: { 'content-type': 'application/json', 'x-request-id': given } };
+    for (const answered of [await viaFastPath(t.app, options), await t.app.inject(options)]) {
+      assert.equal(answered.statusCode, 200, answered.body);
+      assert.ok(typeof answered.headers['x-request-id'] === 'string' && answered.headers['x-request-id'] !== given);
+    }
+  }
+});
+
+test('a failure while answering is a 500 with an error, and the next request is answered', async () => {
+  const options: InjectOptions = { method: 'POST', url: '/v2/models/cancer/infer', ...json(single) };
+  const fast = (t.app as unknown as { frontDoor: FrontDoor }).frontDoor.fast!;
+  // The first writeHead of the answer throws, as Node does for a header it refuses.
+  const res = await inject((req, res) => {
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => unknown;
+    let refused = false;
+    res.writeHead = ((...args: unknown[]) => {
+      if (!refused) {
+        refused = true;
+        throw new Error('refused header');
+      }
+      return writeHead(...args);
+    }) as typeof res.writeHead;
+    assert.ok(fast(req, res));
+  }, options);
+  assert.equal(res.statusCode, 500);
+  assert.match((res.json() as { error: string }).error, /server log/);
+  assert.equal((await viaFastPath(t.app, options)).statusCode, 200);
 });
 
 let s: SecuredApp;

@@ -18,6 +18,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { GuardedReply, GuardedRequest, GuardsFor } from '../security/guards.ts';
 import type { Principal } from '../security/principal.ts';
+import { ModelgateError } from '../lib/errors.ts';
 import { binaryHeaderLength, errorAnswer, parseJson, readBody, type DataPlaneReply, type DataPlaneRequest, type RequestMonitoring } from './http-common.ts';
 import { inferV2 } from './http-v2.ts';
 import type { Router } from './router.ts';
@@ -164,27 +165,47 @@ export function fastPath(options: FastPathOptions): FastPath {
       reply.header(headerLengthName, String(response.headerLength));
       send(200, 'application/octet-stream', response.body);
     };
+    // The last resort for a failure while answering (a bug, or a header Node refuses to write): logged, and a 500
+    // when nothing was sent yet; never an uncaught exception that would take the worker down.
+    const broken = (err: unknown): void => {
+      log.error({ err }, 'inference request failed on the fast path');
+      if (res.headersSent) return void res.destroy();
+      const body = JSON.stringify({ error: new ModelgateError('MG_INTERNAL', { detail: 'see the server log' }).message });
+      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) }).end(body);
+    };
     const infer = (err?: Error): void => {
       if (err !== undefined) return fail(err);
-      inferV2(router, reply, params.name, params.v).then(answer, fail);
+      inferV2(router, reply, params.name, params.v).then(answer, fail).catch(broken);
     };
     const parsed = (err: Error | null, body?: Buffer): void => {
-      if (err !== null) return fail(err);
       try {
-        // The binary extension sends a JSON header followed by raw bytes: the codec splits it.
-        request.body = kind === 'json' && req.headers[headerLengthName] === undefined ? parseJson(body!) : body;
+        if (err !== null) return fail(err);
+        try {
+          // The binary extension sends a JSON header followed by raw bytes: the codec splits it.
+          request.body = kind === 'json' && req.headers[headerLengthName] === undefined ? parseJson(body!) : body;
+        } catch (e) {
+          return fail(e);
+        }
+        if (guards.preValidation === undefined) return infer();
+        guards.preValidation(request, reply, infer);
       } catch (e) {
-        return fail(e);
+        broken(e);
       }
-      if (guards.preValidation === undefined) return infer();
-      guards.preValidation(request, reply, infer);
     };
 
-    monitoring?.begin(request, reply);
-    guards.onRequest(request, reply, (err) => {
-      if (err !== undefined) return fail(err);
-      readBody(req, bodyLimit, binaryHeaderLength(req.headers), parsed);
-    });
+    try {
+      monitoring?.begin(request, reply);
+      guards.onRequest(request, reply, (err) => {
+        try {
+          if (err !== undefined) return fail(err);
+          readBody(req, bodyLimit, binaryHeaderLength(req.headers), parsed);
+        } catch (e) {
+          broken(e);
+        }
+      });
+    } catch (e) {
+      broken(e);
+    }
     return true;
   };
 }

@@ -244,6 +244,9 @@ function requestIds(): () => string {
 const roleOf = (route: Route, version: number): VersionRole =>
   route.endpoint.version === version ? 'stable' : route.endpoint.policy.candidate?.version === version ? 'candidate' : 'pinned';
 
+/** A caller's `x-request-id` that is echoed back: visible ASCII, at most 128 characters; anything else gets a generated id. */
+const SAFE_ID = /^[\x21-\x7e]{1,128}$/;
+
 /** The monitoring calls around one inference request: `begin` as it arrives, `end` once it is answered (success or error). */
 export interface RequestMonitoring {
   begin(request: DataPlaneRequest, reply: DataPlaneReply): void;
@@ -259,7 +262,7 @@ export function requestMonitoring(monitor: RequestMonitor): RequestMonitoring {
   return {
     begin(request, reply) {
       const given = request.headers['x-request-id'];
-      const requestId = typeof given === 'string' && given.length > 0 && given.length <= 128 ? given : newId();
+      const requestId = typeof given === 'string' && SAFE_ID.test(given) ? given : newId();
       reply.header('x-request-id', requestId);
       // Kept on the request, so the response hook need not read the header back.
       (request as Observable)[kObserved] = { requestId, route: undefined, inputs: undefined, outputs: undefined };
