@@ -23,8 +23,8 @@ import { headerLengthName } from './v2-binary.ts';
 
 /**
  * What the data-plane helpers read and mark on one request: Fastify's
- * request, or the fast path's exchange (fast-path.ts), which serves OIP V2
- * inference on node:http directly.
+ * request, or the fast path's (fast-path.ts), which serves OIP V2 inference
+ * on node:http directly.
  */
 export interface DataPlaneRequest {
   readonly method: string;
@@ -36,7 +36,7 @@ export interface DataPlaneRequest {
   readonly log: FastifyBaseLogger;
 }
 
-/** What the data-plane helpers set on one answer (Fastify's reply, or the fast path's exchange). */
+/** What the data-plane helpers set on one answer (Fastify's reply, or the fast path's). */
 export interface DataPlaneReply {
   readonly request: DataPlaneRequest;
   readonly statusCode: number;
@@ -45,7 +45,7 @@ export interface DataPlaneReply {
   header(name: string, value: string): unknown;
 }
 
-/** A body that is not JSON, for the data plane's parser. */
+/** The body parsed as JSON; one that does not parse is a 400 naming the parser's complaint. */
 export function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
@@ -60,7 +60,7 @@ export function binaryHeaderLength(headers: IncomingHttpHeaders): number {
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
-export type BodyDone = (err: Error | null, body?: Buffer) => void;
+type BodyDone = (err: Error | null, body?: Buffer) => void;
 
 /** One buffer holding the chunks, placed so that the bytes after a binary extension header of `headerLength` start 8-byte aligned. */
 function assemble(chunks: readonly Buffer[], total: number, headerLength: number): Buffer {
