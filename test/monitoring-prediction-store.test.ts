@@ -1,17 +1,20 @@
 // The prediction store on SQLite, and on PostgreSQL (a fresh random schema)
 // when MODELGATE_TEST_DATABASE_URL is set: duplicate ids skipped, paging in
 // a stable order with filters, feedback joined / unknown / late, labelled
-// pairs for live quality, retention by age then by size.
+// pairs for live quality (read through the partial index of labelled rows),
+// retention by age then by size.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PredictionWrite } from '../src/store/prediction-store.ts';
+import pg from 'pg';
 import { PostgresDriver } from '../src/store/postgres/driver.ts';
 import { dropPostgresSchema } from '../src/store/postgres/registry-store.ts';
-import { SqlPredictionStore } from '../src/store/sql-prediction-store.ts';
+import { LABELLED_QUERY, SqlPredictionStore } from '../src/store/sql-prediction-store.ts';
 import { SqliteDriver } from '../src/store/sqlite/driver.ts';
 
 const pgUrl = process.env.MODELGATE_TEST_DATABASE_URL;
@@ -73,6 +76,10 @@ test('prediction store on SQLite', async () => {
   const store = new SqlPredictionStore(new SqliteDriver(join(dir, 'db.sqlite')));
   try {
     await exercise(store);
+    const db = new DatabaseSync(join(dir, 'db.sqlite'), { readOnly: true });
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${LABELLED_QUERY.replaceAll('?', "'fraud'")}`).all().map((r) => String(r.detail));
+    db.close();
+    assert.ok(plan.some((d) => d.includes('USING INDEX predictions_labelled')), `live quality reads the labelled rows alone: ${plan.join('; ')}`);
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });
@@ -85,6 +92,14 @@ test('prediction store on PostgreSQL', { skip: pgUrl ? false : 'MODELGATE_TEST_D
   const store = new SqlPredictionStore(new PostgresDriver(url, { schema }));
   try {
     await exercise(store);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2', [schema, 'predictions_labelled']);
+      assert.match(String(rows[0]?.indexdef), /\(endpoint, at_ms\) WHERE \(\(feedback IS NOT NULL\) AND \(prediction IS NOT NULL\)\)/);
+    } finally {
+      await client.end();
+    }
   } finally {
     await store.close();
     await dropPostgresSchema(url, schema);

@@ -29,34 +29,48 @@ export interface SampledRows {
 /** Inputs wider than this (values per row) are left out of live drift. */
 export const MAX_SAMPLED_COLUMNS = 1024;
 
-/** A request's input rows as the sample reads them; `slice(r)` (when given) copies one row at once. */
+/** A request's input rows as the sample reads them. */
 export interface RowSource {
   readonly rows: number;
   readonly columns: number;
   get(r: number, c: number): number;
-  slice?(r: number): ArrayLike<number>;
 }
 
+/**
+ * One version's window: up to `capacity` rows of `columns` values in one
+ * flat array, written in place (it grows by doubling until full). A kept row
+ * allocates nothing of its own, so the window leaves no long-lived small
+ * buffers among the request path's short-lived ones.
+ */
 class Ring {
-  readonly rows: (ArrayLike<number> | undefined)[];
+  values: Float64Array;
   readonly predictions: (number | string | null)[];
+  readonly capacity: number;
   next = 0;
   size = 0;
   features: string[] | null;
   columns: number;
   fresh: SampledRows;
   constructor(capacity: number, endpoint: string, version: number, features: string[] | null, columns: number) {
-    this.rows = new Array<ArrayLike<number> | undefined>(capacity);
+    this.capacity = capacity;
+    this.values = new Float64Array(Math.min(capacity, 64) * columns);
     this.predictions = new Array<number | string | null>(capacity).fill(null);
     this.features = features;
     this.columns = columns;
     this.fresh = { endpoint, version, features, columns, values: [], predictions: [] };
   }
-  push(row: ArrayLike<number>, prediction: number | string | null): void {
-    this.rows[this.next] = row;
+  /** Keeps row `r` of `input` in the window. */
+  push(input: RowSource, r: number, prediction: number | string | null): void {
+    const at = this.next * this.columns;
+    if (at + this.columns > this.values.length) {
+      const grown = new Float64Array(Math.min(this.capacity, 2 * (this.values.length / this.columns)) * this.columns);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    for (let c = 0; c < this.columns; c++) this.values[at + c] = input.get(r, c);
     this.predictions[this.next] = prediction;
-    this.next = (this.next + 1) % this.rows.length;
-    if (this.size < this.rows.length) this.size++;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.size < this.capacity) this.size++;
   }
   /** Keeps row `r` of `input` for the next takeNew() only (up to `cap` rows). */
   forward(input: RowSource, r: number, prediction: number | string | null, cap: number): void {
@@ -161,18 +175,8 @@ export class FeatureSample {
         r = input.rows + this.#gap();
         break;
       }
-      if (forward) {
-        ring.forward(input, r, prediction(r), capacity);
-        continue;
-      }
-      let row: ArrayLike<number>;
-      if (input.slice !== undefined) row = input.slice(r);
-      else {
-        const copy = new Array<number>(input.columns);
-        for (let c = 0; c < input.columns; c++) copy[c] = input.get(r, c);
-        row = copy;
-      }
-      ring.push(row, prediction(r));
+      if (forward) ring.forward(input, r, prediction(r), capacity);
+      else ring.push(input, r, prediction(r));
     }
     this.#skip = r - input.rows;
   }
@@ -180,7 +184,8 @@ export class FeatureSample {
   /** Appends rows sampled elsewhere (a worker's takeNew()). */
   add(s: SampledRows): void {
     const ring = this.#ring(s.endpoint, s.version, s.features, s.columns);
-    for (let i = 0; i < s.predictions.length; i++) ring.push(s.values.slice(i * s.columns, (i + 1) * s.columns), s.predictions[i]);
+    const rows: RowSource = { rows: s.predictions.length, columns: s.columns, get: (r, c) => s.values[r * s.columns + c] };
+    for (let i = 0; i < rows.rows; i++) ring.push(rows, i, s.predictions[i]);
   }
 
   /** Rows sampled since the last call. */
@@ -203,8 +208,7 @@ export class FeatureSample {
     for (const c of columns) values[c] = [];
     const predictions: (number | string | null)[] = [];
     for (let i = 0; i < r.size; i++) {
-      const row = r.rows[i]!;
-      for (let c = 0; c < columns.length; c++) values[columns[c]].push(row[c]);
+      for (let c = 0; c < columns.length; c++) values[columns[c]].push(r.values[i * r.columns + c]);
       predictions.push(r.predictions[i]);
     }
     return { rows: r.size, columns, values, predictions };

@@ -68,7 +68,7 @@ export function inputRows(inputs: readonly NamedTensor[], features: readonly str
     const [rows, columns] = t.shape;
     if (features !== null && features.length !== columns) return null;
     const d = t.data as Float32Array | Float64Array | number[];
-    return { rows, columns, get: (r, c) => d[r * columns + c], slice: (r) => d.slice(r * columns, (r + 1) * columns) };
+    return { rows, columns, get: (r, c) => d[r * columns + c] };
   }
   if (features === null || inputs.length !== features.length) return null;
   const rows = inputs[0].shape[0];

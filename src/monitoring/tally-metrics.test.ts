@@ -30,7 +30,7 @@ test('tally counter and histogram read as Prometheus text, cumulative buckets, +
 
 const rowsOf = (rows: number, columns: number) => ({ rows, columns, get: (r: number, c: number) => r * 1000 + c });
 
-test('feature sample keeps every row at rate 1, about the rate below it, and none of a too-wide input', () => {
+test('feature sample keeps every row at rate 1 (the newest capacity rows), about the rate below it, and none of a too-wide input', () => {
   const all = new FeatureSample(seededRng(1), { capacity: 100, rate: 1 });
   all.offer('e', 1, null, rowsOf(3, 2), () => null);
   assert.equal(all.window('e', 1)?.rows, 3);
@@ -45,6 +45,14 @@ test('feature sample keeps every row at rate 1, about the rate below it, and non
   const kept = some.window('e', 1)?.rows ?? 0;
   assert.equal(kept + skipped, 20_000, 'a request is either skipped or offered');
   assert.ok(kept > 1700 && kept < 2300, `kept ${kept} of 20000 at rate 0.1`);
+
+  // Past its first allocation (64 rows) the window grows; past capacity the newest rows replace the oldest.
+  const ring = new FeatureSample(seededRng(7), { capacity: 100, rate: 1 });
+  for (let i = 0; i < 25; i++) ring.offer('e', 1, null, rowsOf(10, 2), (r) => i * 10 + r);
+  const window = ring.window('e', 1)!;
+  assert.equal(window.rows, 100);
+  assert.deepEqual([...window.predictions].sort((a, b) => Number(a) - Number(b)), Array.from({ length: 100 }, (_, k) => 150 + k));
+  assert.deepEqual(window.values.f1.slice(0, 3), [1, 1001, 2001]);
 
   const wide = new FeatureSample(seededRng(3), { capacity: 10, rate: 1 });
   assert.equal(wide.skips(1, MAX_SAMPLED_COLUMNS + 1), true);

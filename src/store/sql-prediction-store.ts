@@ -9,6 +9,9 @@ import { SqlStore } from './sql-store.ts';
 
 const COLUMNS = 'request_id, endpoint, version, at, at_ms, latency_ms, inputs, outputs, prediction, size_bytes, feedback, feedback_at';
 
+/** Predictions with feedback since a time: its WHERE implies the partial index predictions_labelled's (migration 7). */
+export const LABELLED_QUERY = 'SELECT version, prediction, feedback FROM predictions WHERE endpoint = ? AND at_ms >= ? AND feedback IS NOT NULL AND prediction IS NOT NULL';
+
 function scalar(text: unknown): number | string | null {
   if (text === null || text === undefined) return null;
   return JSON.parse(String(text)) as number | string;
@@ -113,10 +116,7 @@ export class SqlPredictionStore extends SqlStore implements PredictionStore {
   }
 
   async labelled(endpoint: string, since: string): Promise<LabelledPair[]> {
-    const rows = await this.db.query(
-      'SELECT version, prediction, feedback FROM predictions WHERE endpoint = ? AND at_ms >= ? AND feedback IS NOT NULL AND prediction IS NOT NULL',
-      [endpoint, Date.parse(since)],
-    );
+    const rows = await this.db.query(LABELLED_QUERY, [endpoint, Date.parse(since)]);
     return rows.map((r) => ({ version: Number(r.version), prediction: scalar(r.prediction)!, feedback: scalar(r.feedback)! }));
   }
 

@@ -221,4 +221,13 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE INDEX predictions_at_size ON predictions (at_ms, size_bytes);
     `,
   },
+  {
+    version: 7,
+    name: 'predictions-labelled-index',
+    sql: `
+      -- Live quality reads the predictions that have feedback, on every drift run: through this index it reads those
+      -- rows alone, not every row logged within the accuracy window (0.5 µs a row, on the serving thread with SQLite).
+      CREATE INDEX predictions_labelled ON predictions (endpoint, at_ms) WHERE feedback IS NOT NULL AND prediction IS NOT NULL;
+    `,
+  },
 ];
