@@ -44,15 +44,14 @@ export interface RowSource {
  */
 class Ring {
   values: Float64Array;
+  /** One slot per row the window holds: its length is the capacity. */
   readonly predictions: (number | string | null)[];
-  readonly capacity: number;
   next = 0;
   size = 0;
-  features: string[] | null;
-  columns: number;
+  readonly features: string[] | null;
+  readonly columns: number;
   fresh: SampledRows;
   constructor(capacity: number, endpoint: string, version: number, features: string[] | null, columns: number) {
-    this.capacity = capacity;
     this.values = new Float64Array(Math.min(capacity, 64) * columns);
     this.predictions = new Array<number | string | null>(capacity).fill(null);
     this.features = features;
@@ -63,14 +62,14 @@ class Ring {
   push(input: RowSource, r: number, prediction: number | string | null): void {
     const at = this.next * this.columns;
     if (at + this.columns > this.values.length) {
-      const grown = new Float64Array(Math.min(this.capacity, 2 * (this.values.length / this.columns)) * this.columns);
+      const grown = new Float64Array(Math.min(this.predictions.length, 2 * (this.values.length / this.columns)) * this.columns);
       grown.set(this.values);
       this.values = grown;
     }
     for (let c = 0; c < this.columns; c++) this.values[at + c] = input.get(r, c);
     this.predictions[this.next] = prediction;
-    this.next = (this.next + 1) % this.capacity;
-    if (this.size < this.capacity) this.size++;
+    this.next = (this.next + 1) % this.predictions.length;
+    if (this.size < this.predictions.length) this.size++;
   }
   /** Keeps row `r` of `input` for the next takeNew() only (up to `cap` rows). */
   forward(input: RowSource, r: number, prediction: number | string | null, cap: number): void {
