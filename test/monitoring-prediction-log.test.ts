@@ -87,6 +87,27 @@ test('a failing store counts its whole batch as dropped', async () => {
   assert.equal(errors.length, 1);
 });
 
+test('a request whose row cannot be built is dropped and counted as it is captured; the rest are written', async () => {
+  await withStore(async (store) => {
+    const metrics = new ServingMetrics(undefined, { defaults: false });
+    const errors: unknown[] = [];
+    const sealFields = (record: object, _fields: string[], context: string): object => {
+      if (context === fieldContext('req-1')) throw new Error('sealing failed');
+      return record;
+    };
+    const crypto = { sealFields } as unknown as FieldCrypto;
+    const log = new PredictionLog(options({ sensitiveFields: ['ssn'] }), { store, rng: seededRng(1), metrics, crypto, iso: (ms) => new Date(ms).toISOString(), now: () => 0, onError: (e) => errors.push(e) });
+    log.capture(request(1), 0);
+    assert.equal(log.buffered, 0);
+    assert.equal(await counter(metrics, 'logDropped'), 1);
+    assert.match(String(errors[0]), /sealing failed/);
+    log.capture(request(2), 0);
+    await log.flush();
+    assert.equal(await counter(metrics, 'logWritten'), 1);
+    assert.deepEqual((await store.list({ endpoint: 'credit' })).items.map((r) => r.requestId), ['req-2']);
+  });
+});
+
 test('sampling: 0 % captures nothing, a per-endpoint share about its percent', () => {
   const log = new PredictionLog(options({ samplePercent: 0, endpointPercent: { credit: 10 } }), {
     store: {} as PredictionStore, rng: seededRng(7), metrics: new ServingMetrics(undefined, { defaults: false }), iso: String, now: () => 0,

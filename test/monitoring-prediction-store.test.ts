@@ -2,7 +2,8 @@
 // when MODELGATE_TEST_DATABASE_URL is set: duplicate ids skipped, paging in
 // a stable order with filters, feedback joined / unknown / late, labelled
 // pairs for live quality (read through the partial index of labelled rows),
-// retention by age then by size.
+// retention by age then by size; inputs by feature name stored as values
+// beside one shared list of names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PredictionWrite } from '../src/store/prediction-store.ts';
+import { JsonText, type PredictionWrite } from '../src/store/prediction-store.ts';
 import pg from 'pg';
 import { PostgresDriver } from '../src/store/postgres/driver.ts';
 import { dropPostgresSchema } from '../src/store/postgres/registry-store.ts';
@@ -69,6 +70,27 @@ async function exercise(store: SqlPredictionStore): Promise<void> {
   assert.equal(await store.prune(iso(T0), size * 4), 17);
   assert.deepEqual((await store.list({ endpoint: 'fraud', limit: 100 })).items.map((r) => r.requestId), ['r022', 'r023', 'r024']);
   assert.equal((await store.list({ endpoint: 'other' })).items.length, 1);
+
+  // Inputs by feature name: values in feature order beside a list of names stored once (two lists here, each
+  // written twice, from different arrays); they read back as the object by name.
+  assert.equal(await store.insert(COMPACT.map((c, i) => record(100 + i, { endpoint: 'compact', inputs: new JsonText(c.values), features: [...c.names], outputs: new JsonText('{"label":1}') }))), 4);
+  assert.deepEqual((await store.list({ endpoint: 'compact' })).items.map((r) => [r.inputs, r.outputs]), COMPACT.map((c) => [c.expected, { label: 1 }]));
+}
+
+const COMPACT = [
+  { names: ['2', '1', 'mean radius'], values: '[5,6,0.5]', expected: { 1: 6, 2: 5, 'mean radius': 0.5 } },
+  { names: ['a', 'b'], values: '[[1,2],[3,null]]', expected: { a: [1, 2], b: [3, null] } },
+  { names: ['2', '1', 'mean radius'], values: '[7,8,0.25]', expected: { 1: 8, 2: 7, 'mean radius': 0.25 } },
+  { names: ['a', 'b'], values: '[9,10]', expected: { a: 9, b: 10 } },
+];
+
+/** The compact rows read by a store that has not cached their lists of names. */
+async function compactFresh(store: SqlPredictionStore): Promise<void> {
+  try {
+    assert.deepEqual((await store.list({ endpoint: 'compact' })).items.map((r) => r.inputs), COMPACT.map((c) => c.expected));
+  } finally {
+    await store.close();
+  }
 }
 
 test('prediction store on SQLite', async () => {
@@ -76,9 +98,12 @@ test('prediction store on SQLite', async () => {
   const store = new SqlPredictionStore(new SqliteDriver(join(dir, 'db.sqlite')));
   try {
     await exercise(store);
+    await compactFresh(new SqlPredictionStore(new SqliteDriver(join(dir, 'db.sqlite'))));
     const db = new DatabaseSync(join(dir, 'db.sqlite'), { readOnly: true });
     const plan = db.prepare(`EXPLAIN QUERY PLAN ${LABELLED_QUERY.replaceAll('?', "'fraud'")}`).all().map((r) => String(r.detail));
+    const lists = db.prepare('SELECT COUNT(*) AS n FROM prediction_features').get()?.n;
     db.close();
+    assert.equal(lists, 2, 'one stored list of names per distinct list');
     assert.ok(plan.some((d) => d.includes('USING INDEX predictions_labelled')), `live quality reads the labelled rows alone: ${plan.join('; ')}`);
   } finally {
     await store.close();
@@ -92,9 +117,12 @@ test('prediction store on PostgreSQL', { skip: pgUrl ? false : 'MODELGATE_TEST_D
   const store = new SqlPredictionStore(new PostgresDriver(url, { schema }));
   try {
     await exercise(store);
+    await compactFresh(new SqlPredictionStore(new PostgresDriver(url, { schema })));
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
+      const { rows: lists } = await client.query(`SELECT COUNT(*)::int AS n FROM ${schema}.prediction_features`);
+      assert.equal(lists[0]?.n, 2, 'one stored list of names per distinct list');
       const { rows } = await client.query('SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2', [schema, 'predictions_labelled']);
       assert.match(String(rows[0]?.indexdef), /\(endpoint, at_ms\) WHERE \(\(feedback IS NOT NULL\) AND \(prediction IS NOT NULL\)\)/);
     } finally {

@@ -14,23 +14,21 @@ function request(features: string[], rows: number, data: number[]): AnsweredRequ
   };
 }
 
-test('inputs written straight from the tensor read back as the object JSON.stringify would write', () => {
+test('inputs are written straight from the tensor as their values in feature order, beside the names', () => {
   for (const [rows, data] of [[1, [0.1, Number.NaN, -0]], [2, [1.5, 2, 3, 4e-9, 5, Infinity]]] as const) {
-    const entry = predictionEntry(request(['a "quoted"', 'b', 'c'], rows, [...data]), 0, policy);
+    const features = ['a "quoted"', 'b', 'c'];
+    const entry = predictionEntry(request(features, rows, [...data]), 0, policy);
     assert.ok(entry.inputs instanceof JsonText);
+    assert.equal(entry.features, features);
     const f32 = Float32Array.from(data);
     const col = (c: number): unknown => (rows === 1 ? f32[c] : Array.from({ length: rows }, (_, i) => f32[i * 3 + c]));
-    assert.equal(entry.inputs.text, JSON.stringify({ 'a "quoted"': col(0), b: col(1), c: col(2) }));
+    assert.equal(entry.inputs.text, JSON.stringify([col(0), col(1), col(2)]));
     assert.equal(entry.prediction, rows === 1 ? 0 : null);
   }
 });
 
-test('integer-like or repeated feature names fall back to an object', () => {
-  assert.deepEqual(predictionEntry(request(['2', '1'], 1, [5, 6]), 0, policy).inputs, { 1: 6, 2: 5 });
-  assert.ok(!(predictionEntry(request(['x', 'x'], 1, [5, 6]), 0, policy).inputs instanceof JsonText));
-});
-
-test('sensitive fields are dropped from the object form', () => {
+test('with sensitive fields, inputs are an object by name, and a dropped field is absent', () => {
   const entry = predictionEntry(request(['ssn', 'age'], 1, [123, 40]), 0, { ...policy, sensitive: new Set(['ssn']) });
   assert.deepEqual(entry.inputs, { age: 40 });
+  assert.equal(entry.features, undefined);
 });

@@ -1,10 +1,10 @@
 /**
- * Turns one captured request into the prediction-log row the store writes.
- * The log keeps only references to the request's already-decoded tensors
- * (fresh per request, never a reused buffer) until its flush, so this runs
- * off the response path, once per logged entry. The common case (numeric
- * feature rows, nothing sensitive) writes the inputs' JSON text straight
- * from the tensor, skipping a 30-key object per row and a walk over it.
+ * Turns one captured request into the prediction-log row the store writes,
+ * once per logged entry, after the response is sent. The common case
+ * (numeric feature rows, nothing sensitive) writes the input values' JSON
+ * text straight from the tensor, with the version's list of feature names
+ * beside it (stored once per list, see sql-prediction-store.ts), skipping an
+ * object per row, a walk over it and the names in every row.
  */
 import { outputRows } from '../inference/predictions.ts';
 import type { FieldCrypto } from '../security/field-crypto.ts';
@@ -32,31 +32,12 @@ function tensorJson(t: NamedTensor, rows: number): unknown {
 // JSON.stringify writes a finite number exactly as String does, and anything else as null.
 const num = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
 
-/**
- * Each feature's `"name":` as JSON.stringify writes the key, or null where it
- * would not keep the order (integer-like names go first) or the names repeat.
- * Worked out once per feature list (a served version's, long-lived).
- */
-const keyPrefixes = new WeakMap<readonly string[], readonly string[] | null>();
-function keysOf(features: readonly string[]): readonly string[] | null {
-  let keys = keyPrefixes.get(features);
-  if (keys === undefined) {
-    const plain = new Set(features).size === features.length && !features.some((f) => /^(0|[1-9]\d*)$/.test(f));
-    keys = plain ? features.map((f) => `${JSON.stringify(f)}:`) : null;
-    keyPrefixes.set(features, keys);
-  }
-  return keys;
-}
-
-/** `{"feature": value, …}` (one row) or `{"feature": [values…], …}`, as JSON.stringify would write the same object. */
-function featureJson(features: readonly string[], matrix: RowSource): string | null {
-  const keys = keysOf(features);
-  if (keys === null) return null;
+/** Each feature's value, or for several rows its column of values, as a JSON array in feature order. */
+function featureValuesJson(matrix: RowSource): string {
   const rows = matrix.rows;
-  let s = '{';
+  let s = '[';
   for (let c = 0; c < matrix.columns; c++) {
     if (c > 0) s += ',';
-    s += keys[c];
     if (rows === 1) s += num(matrix.get(0, c));
     else {
       s += '[';
@@ -64,19 +45,17 @@ function featureJson(features: readonly string[], matrix: RowSource): string | n
       s += ']';
     }
   }
-  return `${s}}`;
+  return `${s}]`;
 }
 
-function inputsOf(r: AnsweredRequest, rows: number, p: EntryPolicy): Record<string, unknown> | JsonText {
+/** The stored inputs: by feature name (the values alone, with the names, where nothing is sensitive), else by input name. */
+function inputsOf(r: AnsweredRequest, rows: number, p: EntryPolicy): Pick<PredictionWrite, 'inputs' | 'features'> {
   const inputs = r.inputs ?? [];
   const features = r.features ?? null;
   const matrix = inputRows(inputs, features);
   const record: Record<string, unknown> = {};
   if (matrix !== null && features !== null) {
-    if (p.sensitive.size === 0) {
-      const text = featureJson(features, matrix);
-      if (text !== null) return new JsonText(text);
-    }
+    if (p.sensitive.size === 0) return { inputs: new JsonText(featureValuesJson(matrix)), features };
     for (let c = 0; c < matrix.columns; c++) {
       const name = features[c];
       if (p.sensitive.has(name) && p.mode === 'drop') continue;
@@ -86,9 +65,11 @@ function inputsOf(r: AnsweredRequest, rows: number, p: EntryPolicy): Record<stri
   } else {
     for (const t of inputs) if (!(p.sensitive.has(t.name) && p.mode === 'drop')) record[t.name] = tensorJson(t, rows);
   }
-  return p.crypto !== undefined && p.mode === 'encrypt' && p.sensitive.size > 0
-    ? p.crypto.sealFields(record, [...p.sensitive], fieldContext(r.requestId))
-    : record;
+  return {
+    inputs: p.crypto !== undefined && p.mode === 'encrypt' && p.sensitive.size > 0
+      ? p.crypto.sealFields(record, [...p.sensitive], fieldContext(r.requestId))
+      : record,
+  };
 }
 
 /** The stored row of one captured request answered at `at` (epoch ms). */
@@ -101,6 +82,6 @@ export function predictionEntry(r: AnsweredRequest, at: number, p: EntryPolicy):
   const predicted = summary?.labels ?? summary?.values ?? null;
   return {
     requestId: r.requestId, endpoint: r.endpoint, version: r.version, at: p.iso(at), latencyMs: r.latencyMs,
-    inputs: inputsOf(r, rows, p), outputs: out, prediction: predicted === null ? null : predicted[0],
+    ...inputsOf(r, rows, p), outputs: new JsonText(JSON.stringify(out)), prediction: predicted === null ? null : predicted[0],
   };
 }

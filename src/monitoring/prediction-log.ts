@@ -1,11 +1,17 @@
 /**
  * The prediction log: a sampled share (0–100 % per endpoint) of answered
- * requests, captured after the response is sent into a bounded buffer (by
- * reference: each row is built in the flush, see prediction-entry.ts) and
- * written to the PredictionStore in batches by a timer, so a slow store never
- * holds up a request. A full buffer drops the entry and counts it. Sensitive
- * input fields (by feature name) are sealed with FieldCrypto (bound to the
- * request id and field name) or dropped. Retention prunes by age and size.
+ * requests, turned into rows after the response is sent and held in a bounded
+ * buffer, then written to the PredictionStore in batches by a timer, so a slow
+ * store never holds up a request. A full buffer drops the entry and counts it.
+ * Sensitive input fields (by feature name) are sealed with FieldCrypto (bound
+ * to the request id and field name) or dropped. Retention prunes by age and
+ * size.
+ *
+ * A row is built as its request is captured, not in the flush: the buffer
+ * then holds a few strings per entry rather than the request's tensors (kept
+ * up to a flush interval, they cost the collector more than building the row
+ * does), and the work is spread over requests instead of arriving as one
+ * block of a full batch.
  */
 import type { Rng } from '../lib/clock.ts';
 import { fail } from '../lib/errors.ts';
@@ -53,8 +59,8 @@ export class PredictionLog implements PredictionSink {
   readonly #o: PredictionLogOptions;
   readonly #d: PredictionLogDeps;
   readonly #policy: EntryPolicy;
-  /** Captured requests, by reference: their rows are built in the flush, off the response path. */
-  #buffer: { readonly request: AnsweredRequest; readonly at: number }[] = [];
+  /** Rows waiting for the store. */
+  #buffer: PredictionWrite[] = [];
   #flushing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #soon: NodeJS.Immediate | null = null;
@@ -91,12 +97,21 @@ export class PredictionLog implements PredictionSink {
     return this.#buffer.length;
   }
 
+  /** Buffers the request's row; one that cannot be turned into a row is dropped and counted like a full buffer's. */
   capture(r: AnsweredRequest, at: number): void {
     if (this.#buffer.length >= this.#o.bufferSize) {
       this.#d.metrics.logDropped.inc({ endpoint: r.endpoint });
       return;
     }
-    this.#buffer.push({ request: r, at });
+    let row: PredictionWrite;
+    try {
+      row = predictionEntry(r, at, this.#policy);
+    } catch (err) {
+      this.#d.metrics.logDropped.inc({ endpoint: r.endpoint });
+      this.#d.onError?.(err);
+      return;
+    }
+    this.#buffer.push(row);
     if (this.#buffer.length >= this.#o.batchSize) this.#flushSoon();
   }
 
@@ -121,26 +136,11 @@ export class PredictionLog implements PredictionSink {
     return this.#flushing;
   }
 
-  /** The rows of captured requests; one that cannot be turned into a row is dropped and counted, not the batch. */
-  #entries(taken: readonly { readonly request: AnsweredRequest; readonly at: number }[]): PredictionWrite[] {
-    const batch: PredictionWrite[] = [];
-    for (const c of taken) {
-      try {
-        batch.push(predictionEntry(c.request, c.at, this.#policy));
-      } catch (err) {
-        this.#d.metrics.logDropped.inc({ endpoint: c.request.endpoint });
-        this.#d.onError?.(err);
-      }
-    }
-    return batch;
-  }
-
   async #flushOnce(): Promise<void> {
     for (let first = true; this.#buffer.length > 0; first = false) {
       // Between batches of a backlog, requests waiting on the loop go first.
       if (!first) await new Promise((resolve) => setImmediate(resolve));
-      const taken = this.#buffer.splice(0, this.#o.batchSize);
-      const batch = this.#entries(taken);
+      const batch = this.#buffer.splice(0, this.#o.batchSize);
       try {
         await this.#d.store.insert(batch);
         for (const [endpoint, n] of perEndpoint(batch)) this.#d.metrics.logWritten.inc({ endpoint }, n);

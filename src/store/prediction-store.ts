@@ -28,9 +28,16 @@ export class JsonText {
   }
 }
 
-/** A row to insert: inputs as an object, or as the JSON text of one. */
-export type PredictionWrite = Omit<PredictionRecord, 'feedback' | 'feedbackAt' | 'inputs'> & {
+/**
+ * A row to insert: inputs and outputs as objects, or as the JSON text of one.
+ * With `features`, inputs is the JSON text of an array instead, holding each
+ * feature's value (or column of values) in that order: the names are stored
+ * once per list, not in every row, and the row reads back as the object.
+ */
+export type PredictionWrite = Omit<PredictionRecord, 'feedback' | 'feedbackAt' | 'inputs' | 'outputs'> & {
   readonly inputs: Readonly<Record<string, unknown>> | JsonText;
+  readonly outputs: Readonly<Record<string, unknown>> | JsonText;
+  readonly features?: readonly string[];
 };
 
 export type FeedbackResult =

@@ -1,13 +1,17 @@
 /**
  * PredictionStore over the shared SqlDriver (SQLite or PostgreSQL): one
  * `predictions` table; inputs and outputs as JSON text; paging by
- * (at_ms, request_id) so exports stream in a stable order.
+ * (at_ms, request_id) so exports stream in a stable order. Inputs by feature
+ * name are stored as an array of values with a reference to their list of
+ * names (`prediction_features`, one row per distinct list), so a row does not
+ * repeat the names: most of a logged row's bytes otherwise.
  */
+import { createHash } from 'node:crypto';
 import { JsonText, type FeedbackResult, type LabelledPair, type PredictionQuery, type PredictionRecord, type PredictionStore, type PredictionWrite } from './prediction-store.ts';
 import type { SqlRow, SqlValue } from './sql-driver.ts';
 import { SqlStore } from './sql-store.ts';
 
-const COLUMNS = 'request_id, endpoint, version, at, at_ms, latency_ms, inputs, outputs, prediction, size_bytes, feedback, feedback_at';
+const COLUMNS = 'request_id, endpoint, version, at, at_ms, latency_ms, inputs, outputs, prediction, size_bytes, feedback, feedback_at, features_id';
 
 /** Predictions with feedback since a time: its WHERE implies the partial index predictions_labelled's (migration 7). */
 export const LABELLED_QUERY = 'SELECT version, prediction, feedback FROM predictions WHERE endpoint = ? AND at_ms >= ? AND feedback IS NOT NULL AND prediction IS NOT NULL';
@@ -17,14 +21,22 @@ function scalar(text: unknown): number | string | null {
   return JSON.parse(String(text)) as number | string;
 }
 
-function toRecord(row: SqlRow): PredictionRecord {
+/** Inputs as stored: an object, or (with a list of names) the array of its values in that order. */
+function inputsOf(text: string, names: readonly string[] | undefined): Record<string, unknown> {
+  const parsed = JSON.parse(text) as unknown;
+  if (names === undefined) return parsed as Record<string, unknown>;
+  const values = parsed as unknown[];
+  return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+}
+
+function toRecord(row: SqlRow, names: ReadonlyMap<number, readonly string[]>): PredictionRecord {
   return {
     requestId: String(row.request_id),
     endpoint: String(row.endpoint),
     version: Number(row.version),
     at: String(row.at),
     latencyMs: Number(row.latency_ms),
-    inputs: JSON.parse(String(row.inputs)) as Record<string, unknown>,
+    inputs: inputsOf(String(row.inputs), row.features_id === null || row.features_id === undefined ? undefined : names.get(Number(row.features_id))),
     outputs: JSON.parse(String(row.outputs)) as Record<string, unknown>,
     prediction: scalar(row.prediction),
     feedback: scalar(row.feedback),
@@ -33,6 +45,42 @@ function toRecord(row: SqlRow): PredictionRecord {
 }
 
 export class SqlPredictionStore extends SqlStore implements PredictionStore {
+  /** Stored lists of feature names: by the list a writer holds (a served version's, long-lived), by their JSON, and by id. */
+  readonly #featureIds = new WeakMap<readonly string[], number>();
+  readonly #featureIdsByText = new Map<string, number>();
+  readonly #featureNames = new Map<number, readonly string[]>();
+
+  async #featuresId(names: readonly string[]): Promise<number> {
+    const known = this.#featureIds.get(names);
+    if (known !== undefined) return known;
+    const text = JSON.stringify(names);
+    const stored = this.#featureIdsByText.get(text);
+    if (stored !== undefined) {
+      this.#featureIds.set(names, stored);
+      return stored;
+    }
+    // Keyed by a digest: a long list is more than a PostgreSQL index entry can hold.
+    const digest = createHash('sha256').update(text).digest('hex');
+    await this.db.execute('INSERT INTO prediction_features (digest, names) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING', [digest, text]);
+    const [row] = await this.db.query('SELECT id FROM prediction_features WHERE digest = ?', [digest]);
+    const id = Number(row!.id);
+    this.#featureIds.set(names, id);
+    this.#featureIdsByText.set(text, id);
+    this.#featureNames.set(id, [...names]);
+    return id;
+  }
+
+  /** The lists of names the rows refer to, read once each. */
+  async #namesOf(rows: readonly SqlRow[]): Promise<ReadonlyMap<number, readonly string[]>> {
+    const missing = [...new Set(rows.filter((r) => r.features_id !== null && r.features_id !== undefined).map((r) => Number(r.features_id)))]
+      .filter((id) => !this.#featureNames.has(id));
+    if (missing.length > 0) {
+      const found = await this.db.query(`SELECT id, names FROM prediction_features WHERE id IN (${missing.map(() => '?').join(', ')})`, missing);
+      for (const r of found) this.#featureNames.set(Number(r.id), JSON.parse(String(r.names)) as string[]);
+    }
+    return this.#featureNames;
+  }
+
   async insert(records: readonly PredictionWrite[]): Promise<number> {
     if (records.length === 0) return 0;
     let written = 0;
@@ -42,14 +90,15 @@ export class SqlPredictionStore extends SqlStore implements PredictionStore {
       const params: SqlValue[] = [];
       for (const r of chunk) {
         const inputs = r.inputs instanceof JsonText ? r.inputs.text : JSON.stringify(r.inputs);
-        const outputs = JSON.stringify(r.outputs);
+        const outputs = r.outputs instanceof JsonText ? r.outputs.text : JSON.stringify(r.outputs);
         params.push(r.requestId, r.endpoint, r.version, r.at, Date.parse(r.at), r.latencyMs, inputs, outputs,
-          r.prediction === null ? null : JSON.stringify(r.prediction), inputs.length + outputs.length);
+          r.prediction === null ? null : JSON.stringify(r.prediction), inputs.length + outputs.length,
+          r.features === undefined ? null : await this.#featuresId(r.features));
       }
-      const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
       // A repeated request id (callers may send their own) is skipped, not an error; the count says how many were new.
       written += await this.db.execute(
-        `INSERT INTO predictions (request_id, endpoint, version, at, at_ms, latency_ms, inputs, outputs, prediction, size_bytes)
+        `INSERT INTO predictions (request_id, endpoint, version, at, at_ms, latency_ms, inputs, outputs, prediction, size_bytes, features_id)
          VALUES ${values} ON CONFLICT (request_id) DO NOTHING`,
         params,
       );
@@ -109,8 +158,9 @@ export class SqlPredictionStore extends SqlStore implements PredictionStore {
     const more = rows.length > limit;
     const page = (more ? rows.slice(0, limit) : rows);
     const last = page.at(-1);
+    const names = await this.#namesOf(page);
     return {
-      items: page.map(toRecord),
+      items: page.map((r) => toRecord(r, names)),
       next: more && last !== undefined ? Buffer.from(JSON.stringify([Number(last.at_ms), String(last.request_id)])).toString('base64url') : null,
     };
   }

@@ -230,4 +230,18 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE INDEX predictions_labelled ON predictions (endpoint, at_ms) WHERE feedback IS NOT NULL AND prediction IS NOT NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'prediction-features',
+    sql: `
+      -- Feature names of logged inputs, one row per distinct list (keyed by the SHA-256 of its JSON): a row whose
+      -- features_id is set holds its inputs as an array of values in the list's order, not the names again.
+      CREATE TABLE prediction_features (
+        id bigserial PRIMARY KEY,
+        digest text NOT NULL UNIQUE,
+        names text NOT NULL
+      );
+      ALTER TABLE predictions ADD COLUMN features_id bigint REFERENCES prediction_features (id);
+    `,
+  },
 ];
