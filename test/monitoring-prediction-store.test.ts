@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JsonText, type PredictionWrite } from '../src/store/prediction-store.ts';
+import { JsonText, packFloats, type PredictionWrite } from '../src/store/prediction-store.ts';
 import pg from 'pg';
 import { PostgresDriver } from '../src/store/postgres/driver.ts';
 import { dropPostgresSchema } from '../src/store/postgres/registry-store.ts';
@@ -73,7 +73,7 @@ async function exercise(store: SqlPredictionStore): Promise<void> {
 
   // Inputs by feature name: values in feature order beside a list of names stored once (two lists here, each
   // written twice, from different arrays); they read back as the object by name.
-  assert.equal(await store.insert(COMPACT.map((c, i) => record(100 + i, { endpoint: 'compact', inputs: new JsonText(c.values), features: [...c.names], outputs: new JsonText('{"label":1}') }))), 4);
+  assert.equal(await store.insert(COMPACT.map((c, i) => record(100 + i, { endpoint: 'compact', inputs: new JsonText(c.values), features: [...c.names], outputs: new JsonText('{"label":1}') }))), COMPACT.length);
   assert.deepEqual((await store.list({ endpoint: 'compact' })).items.map((r) => [r.inputs, r.outputs]), COMPACT.map((c) => [c.expected, { label: 1 }]));
 }
 
@@ -82,6 +82,7 @@ const COMPACT = [
   { names: ['a', 'b'], values: '[[1,2],[3,null]]', expected: { a: [1, 2], b: [3, null] } },
   { names: ['2', '1', 'mean radius'], values: '[7,8,0.25]', expected: { 1: 8, 2: 7, 'mean radius': 0.25 } },
   { names: ['a', 'b'], values: '[9,10]', expected: { a: 9, b: 10 } },
+  { names: ['a', 'b'], values: packFloats(Float64Array.from([0.5, 2, Number.NaN, 4]))!, expected: { a: [0.5, null], b: [2, 4] } },
 ];
 
 /** The compact rows read by a store that has not cached their lists of names. */

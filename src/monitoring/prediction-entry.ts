@@ -8,8 +8,8 @@
  */
 import { outputRows } from '../inference/predictions.ts';
 import type { FieldCrypto } from '../security/field-crypto.ts';
-import type { NamedTensor } from '../runtime/tensor.ts';
-import { JsonText, type PredictionWrite } from '../store/prediction-store.ts';
+import { tensorJsonText, type NamedTensor } from '../runtime/tensor.ts';
+import { JsonText, packFloats, type PredictionWrite } from '../store/prediction-store.ts';
 import { inputRows, summariseOutputs, type OutputSummary } from './outputs.ts';
 import type { RowSource } from './feature-sample.ts';
 import type { AnsweredRequest } from './request-monitor.ts';
@@ -27,6 +27,28 @@ export const fieldContext = (requestId: string): string => `prediction/${request
 function tensorJson(t: NamedTensor, rows: number): unknown {
   const r = outputRows(t, rows);
   return rows === 1 ? r[0] : r;
+}
+
+const INTEGER_LIKE = /^(0|[1-9]\d*)$/;
+
+/**
+ * The outputs by name, `{"name": row, …}` for one row or `{"name": [rows…], …}`,
+ * as JSON.stringify would write them: a rank-1 output, or the one row of a
+ * rank-2 output, from the tensor's own JSON text.
+ */
+function outputsJson(outputs: readonly NamedTensor[], rows: number): string {
+  // An integer-like name would come first in an object: written by JSON.stringify itself.
+  if (outputs.some((t) => INTEGER_LIKE.test(t.name))) return JSON.stringify(Object.fromEntries(outputs.map((t) => [t.name, tensorJson(t, rows)])));
+  let s = '{';
+  for (const t of outputs) {
+    if (s.length > 1) s += ',';
+    s += `${JSON.stringify(t.name)}:`;
+    const rank = t.shape.length;
+    if (t.shape[0] !== rows || rank > 2 || (rank === 2 && rows !== 1)) s += JSON.stringify(tensorJson(t, rows));
+    else if (rank === 1 && rows === 1) s += tensorJsonText(t).slice(1, -1);
+    else s += tensorJsonText(t);
+  }
+  return `${s}}`;
 }
 
 // JSON.stringify writes a finite number exactly as String does, and anything else as null.
@@ -55,7 +77,11 @@ function inputsOf(r: AnsweredRequest, rows: number, p: EntryPolicy): Pick<Predic
   const matrix = inputRows(inputs, features);
   const record: Record<string, unknown> = {};
   if (matrix !== null && features !== null) {
-    if (p.sensitive.size === 0) return { inputs: new JsonText(featureValuesJson(matrix)), features };
+    if (p.sensitive.size === 0) {
+      const d = inputs.length === 1 ? inputs[0].data : null;
+      const packed = d instanceof Float32Array || d instanceof Float64Array ? packFloats(d) : null;
+      return { inputs: new JsonText(packed ?? featureValuesJson(matrix)), features };
+    }
     for (let c = 0; c < matrix.columns; c++) {
       const name = features[c];
       if (p.sensitive.has(name) && p.mode === 'drop') continue;
@@ -76,12 +102,10 @@ function inputsOf(r: AnsweredRequest, rows: number, p: EntryPolicy): Pick<Predic
 export function predictionEntry(r: AnsweredRequest, at: number, p: EntryPolicy): PredictionWrite {
   const outputs = r.outputs ?? [];
   const rows = r.inputs?.[0]?.shape[0] ?? 0;
-  const out: Record<string, unknown> = {};
-  for (const t of outputs) out[t.name] = tensorJson(t, rows);
   const summary: OutputSummary | null = rows === 1 ? summariseOutputs(outputs, 1) : null;
   const predicted = summary?.labels ?? summary?.values ?? null;
   return {
     requestId: r.requestId, endpoint: r.endpoint, version: r.version, at: p.iso(at), latencyMs: r.latencyMs,
-    ...inputsOf(r, rows, p), outputs: new JsonText(JSON.stringify(out)), prediction: predicted === null ? null : predicted[0],
+    ...inputsOf(r, rows, p), outputs: new JsonText(outputsJson(outputs, rows)), prediction: predicted === null ? null : predicted[0],
   };
 }

