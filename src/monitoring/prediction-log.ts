@@ -8,10 +8,9 @@
  * size.
  *
  * A row is built as its request is captured, not in the flush: the buffer
- * then holds a few strings per entry rather than the request's tensors (kept
- * up to a flush interval, they cost the collector more than building the row
- * does), and the work is spread over requests instead of arriving as one
- * block of a full batch.
+ * holds a few short strings per entry rather than the request's tensors (so
+ * nothing depends on a tensor not being reused), and the building is spread
+ * over requests instead of arriving as one block with a full batch.
  */
 import type { Rng } from '../lib/clock.ts';
 import { fail } from '../lib/errors.ts';

@@ -2,9 +2,10 @@
  * PredictionStore over the shared SqlDriver (SQLite or PostgreSQL): one
  * `predictions` table; inputs and outputs as JSON text; paging by
  * (at_ms, request_id) so exports stream in a stable order. Inputs by feature
- * name are stored as an array of values with a reference to their list of
- * names (`prediction_features`, one row per distinct list), so a row does not
- * repeat the names: most of a logged row's bytes otherwise.
+ * name may be stored as their values alone (see PredictionWrite) with a
+ * reference to their list of names (`prediction_features`, one row per
+ * distinct list), so a row does not repeat the names: most of a logged row's
+ * bytes otherwise.
  */
 import { createHash } from 'node:crypto';
 import { JsonText, unpackValues, type FeedbackResult, type LabelledPair, type PredictionQuery, type PredictionRecord, type PredictionStore, type PredictionWrite } from './prediction-store.ts';

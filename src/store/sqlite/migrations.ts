@@ -234,7 +234,7 @@ export const sqliteMigrations: readonly Migration[] = [
     name: 'prediction-features',
     sql: `
       -- Feature names of logged inputs, one row per distinct list (keyed by the SHA-256 of its JSON): a row whose
-      -- features_id is set holds its inputs as an array of values in the list's order, not the names again.
+      -- features_id is set holds its inputs as the values alone, in the list's order, not the names again.
       CREATE TABLE prediction_features (
         id INTEGER PRIMARY KEY,
         digest TEXT NOT NULL UNIQUE,
