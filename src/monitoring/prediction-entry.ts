@@ -75,13 +75,13 @@ function inputsOf(r: AnsweredRequest, rows: number, p: EntryPolicy): Pick<Predic
   const inputs = r.inputs ?? [];
   const features = r.features ?? null;
   const matrix = inputRows(inputs, features);
+  if (matrix !== null && features !== null && p.sensitive.size === 0) {
+    const d = inputs.length === 1 ? inputs[0].data : null;
+    const packed = d instanceof Float32Array || d instanceof Float64Array ? packFloats(d) : null;
+    return { inputs: new JsonText(packed ?? featureValuesJson(matrix)), features };
+  }
   const record: Record<string, unknown> = {};
   if (matrix !== null && features !== null) {
-    if (p.sensitive.size === 0) {
-      const d = inputs.length === 1 ? inputs[0].data : null;
-      const packed = d instanceof Float32Array || d instanceof Float64Array ? packFloats(d) : null;
-      return { inputs: new JsonText(packed ?? featureValuesJson(matrix)), features };
-    }
     for (let c = 0; c < matrix.columns; c++) {
       const name = features[c];
       if (p.sensitive.has(name) && p.mode === 'drop') continue;
